@@ -1,0 +1,47 @@
+# `make run` and `make test` each bring their own virtualenv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest contract schemathesis openapi bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: migrate the SQLite default, load demo data into an empty database, serve on :8000
+run: $(STAMP)
+	$(BIN)/samstyre migrate
+	$(BIN)/samstyre seed-demo --if-empty
+	$(BIN)/samstyre serve --host 127.0.0.1 --port 8000
+
+## test: every quality gate: ruff, mypy strict, pytest on SQLite and PostgreSQL, schemathesis
+test: lint typecheck contract pytest schemathesis
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contract: $(STAMP)
+	$(BIN)/samstyre openapi --check
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+schemathesis: $(STAMP)
+	$(BIN)/python tests/contract/run_schemathesis.py
+
+openapi: $(STAMP)
+	$(BIN)/samstyre openapi --write
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

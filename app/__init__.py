@@ -1,0 +1,1 @@
+"""Samstyre: the governance backend for Danish social-housing partnerships."""

@@ -1,0 +1,1 @@
+"""The change log: every write to domain data, for sync clients."""

@@ -1,0 +1,63 @@
+"""`GET /api/v1/changes`: the change feed, in `seq` order."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+
+from app.changes.models import Change
+from app.core.db import SessionDep
+from app.core.errors import READ_ERRORS, responses
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import ReaderKey
+
+router = APIRouter(prefix="/api/v1", tags=["changes"])
+
+
+class ChangeRead(BaseModel):
+    """A change-log entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str = Field(description="The name of the API key that made the change.")
+    resource: str
+    resource_id: uuid.UUID
+    action: str = Field(description="created, updated, deleted or erased")
+    changed_fields: list[str] = Field(description="Names of the fields written, never values.")
+
+
+@router.get(
+    "/changes",
+    operation_id="list_changes",
+    response_model=Page[ChangeRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_changes(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    after: Annotated[
+        int, Query(ge=0, le=2**62, description="Only entries with a greater `seq`.")
+    ] = 0,
+) -> Page[ChangeRead]:
+    """Page through the change log in `seq` order."""
+    stmt = select(Change).where(Change.seq > after).order_by(Change.seq)
+    if key.plan_ids is not None:
+        stmt = stmt.where(or_(Change.plan_id.is_(None), Change.plan_id.in_(key.plan_ids)))
+    if page.modified_since is not None:
+        stmt = stmt.where(Change.at >= page.modified_since)
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[ChangeRead](
+        items=[ChangeRead.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

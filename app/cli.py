@@ -1,0 +1,141 @@
+"""`samstyre serve | migrate | seed-demo | keys create | openapi`."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.config import get_settings
+from app.core.security import Role
+
+cli = typer.Typer(help="Samstyre: governance backend for social-housing partnerships.")
+keys_cli = typer.Typer(help="Manage API keys.")
+cli.add_typer(keys_cli, name="keys")
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database migrated")
+
+
+def _ensure_admin_key() -> None:
+    from app.core.db import make_engine, make_sessionmaker
+    from app.keys import service
+
+    engine = make_engine(get_settings().database_url)
+    with make_sessionmaker(engine)() as session:
+        if service.has_active_admin_key(session):
+            return
+        _key, secret = service.create_key(session, "admin (first start)", Role.admin)
+        session.commit()
+    engine.dispose()
+    typer.echo("No API key existed, so an admin key was created. It is shown only once:")
+    typer.echo(secret)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Migrate, create a first admin key if there is none, then serve."""
+    import uvicorn
+
+    migrate()
+    _ensure_admin_key()
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@cli.command("seed-demo")
+def seed_demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when data already exists.")
+    ] = False,
+) -> None:
+    """Fill an empty database with the article's two stories (invented people)."""
+    from app.core.db import make_engine, make_sessionmaker
+    from app.demo import database_is_empty, seed
+
+    engine = make_engine(get_settings().database_url)
+    with make_sessionmaker(engine)() as session:
+        if not database_is_empty(session):
+            if if_empty:
+                typer.echo("demo data skipped: the database is not empty")
+                return
+            typer.echo("the database is not empty; demo data goes only into an empty one", err=True)
+            raise typer.Exit(1)
+        summary = seed(session)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"demo data loaded: {summary}")
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who uses the key.")],
+    role: Annotated[Role, typer.Option(help="reader, editor, admin or calendar.")],
+) -> None:
+    """Create a key; its secret is the last line of output."""
+    from app.core.db import make_engine, make_sessionmaker
+    from app.keys import service
+
+    engine = make_engine(get_settings().database_url)
+    with make_sessionmaker(engine)() as session:
+        key, secret = service.create_key(session, name, role)
+        session.commit()
+        typer.echo(f"created {role.value} key {key.id} ({name}); the secret is shown only once:")
+    engine.dispose()
+    typer.echo(secret)
+
+
+def render_openapi() -> str:
+    """The app's OpenAPI document as committed: indented JSON with a final newline."""
+    from app.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+@cli.command()
+def openapi(
+    check: Annotated[bool, typer.Option("--check", help="Fail if the file differs.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Update openapi/openapi.json.")] = False,
+) -> None:
+    """Print, check or write the OpenAPI contract."""
+    current = render_openapi()
+    if write:
+        OPENAPI_PATH.parent.mkdir(parents=True, exist_ok=True)
+        OPENAPI_PATH.write_text(current, encoding="utf-8")
+        typer.echo(f"wrote {OPENAPI_PATH}")
+    elif check:
+        committed = OPENAPI_PATH.read_text(encoding="utf-8") if OPENAPI_PATH.exists() else ""
+        if committed != current:
+            typer.echo(
+                "openapi/openapi.json differs from the app; run `samstyre openapi --write`",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo("openapi/openapi.json matches the app")
+    else:
+        sys.stdout.write(current)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()

@@ -1,0 +1,233 @@
+"""RFC 9457 problem details: the exceptions the code raises and the one place that renders them."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("samstyre")
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+class ValidationIssue(BaseModel):
+    """One invalid input: where it is, what is wrong."""
+
+    loc: list[str | int] = Field(description="Path to the offending input, e.g. ['body', 'cvr'].")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="`urn:samstyre:problem:<slug>`")
+    title: str
+    status: int
+    detail: str | None = None
+    rule: str | None = Field(default=None, description="The domain rule that refused the request.")
+    errors: list[ValidationIssue] | None = None
+
+
+class ProblemError(Exception):
+    """Base of every error the API answers with; rendered as problem+json."""
+
+    status: int = 500
+    slug: str = "internal-error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(ProblemError):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(ProblemError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str = "A valid API key is required.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="samstyre"'})
+
+
+class Forbidden(ProblemError):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(ProblemError):
+    status, slug = 404, "not-found"
+
+
+class Conflict(ProblemError):
+    status, slug = 409, "conflict"
+
+
+class RuleViolation(Conflict):
+    """A domain rule refused the write; `rule` names it (DESIGN §2)."""
+
+    slug = "rule-violation"
+
+    def __init__(self, rule: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, rule=rule, **extra)
+
+
+class PreconditionFailed(ProblemError):
+    status, slug = 412, "precondition-failed"
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug = 413, "payload-too-large"
+
+
+class Unprocessable(ProblemError):
+    """Input that parses but is wrong, e.g. a reference to nothing; names the field."""
+
+    status, slug = 422, "validation-error"
+
+    def __init__(self, loc: Sequence[str | int], msg: str, type_: str = "value_error") -> None:
+        super().__init__(msg, errors=[{"loc": list(loc), "msg": msg, "type": type_}])
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """Render a problem document."""
+    body: dict[str, Any] = {
+        "type": f"urn:samstyre:problem:{slug}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_TYPE)
+
+
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
+
+
+def _clean_loc(loc: Sequence[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.status, exc.slug, exc.detail, exc.headers or None, **exc.extra)
+
+
+async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    slug = _HTTP_SLUGS.get(exc.status_code, "error")
+    return problem_response(exc.status_code, slug, detail, dict(exc.headers or {}) or None)
+
+
+async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in raw):
+        return problem_response(400, "malformed-json", "The request body is not valid JSON.")
+    errors = [
+        {"loc": _clean_loc(err.get("loc", ())), "msg": str(err.get("msg")), "type": err.get("type")}
+        for err in raw
+    ]
+    return problem_response(
+        422, "validation-error", "The request has invalid input.", errors=errors
+    )
+
+
+async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
+    # Races past the service's own checks end here: a uniqueness or reference conflict.
+    log.info("integrity conflict: %s", exc.__class__.__name__)
+    return problem_response(
+        409, "conflict", "The change conflicts with existing data (a duplicate or a reference)."
+    )
+
+
+async def _on_operational(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", exc.__class__.__name__)
+    return problem_response(503, "unavailable", "The database is not available.")
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "internal-error", "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error, ours or the framework's, a problem+json response."""
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+_DESCRIPTIONS = {
+    304: "Not modified (If-None-Match matched).",
+    400: "Malformed request, e.g. invalid JSON.",
+    401: "Missing or invalid API key.",
+    403: "The key's role does not allow this.",
+    404: "Not found.",
+    409: "Conflict: duplicate, reference or domain rule (`rule`).",
+    412: "If-Match did not match the current ETag.",
+    413: "Request body over the size limit.",
+    422: "Invalid input; `errors` names each field.",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries declaring problem+json for the given error codes."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        if code == 304:
+            out[code] = {"description": _DESCRIPTIONS[code]}
+            continue
+        out[code] = {
+            "description": _DESCRIPTIONS.get(code, HTTPStatus(code).phrase),
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out
+
+
+READ_ERRORS = (400, 401, 403, 422)
+ITEM_READ_ERRORS = (304, 400, 401, 403, 404, 422)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422)

@@ -1,0 +1,59 @@
+"""Single-resource responses: strong ETags, conditional GET and If-Match on writes."""
+
+import hashlib
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from app.core.errors import PreconditionFailed
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag: the hash of the exact representation."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(header: str, etag: str) -> bool:
+    candidates = [part.strip() for part in header.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+def resource_response(
+    request: Request,
+    model: BaseModel,
+    *,
+    status_code: int = 200,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """JSON for one resource with its ETag; 304 when If-None-Match matches on GET."""
+    body = model.model_dump_json().encode()
+    etag = etag_of(body)
+    out_headers = {"ETag": etag, **(headers or {})}
+    if location:
+        out_headers["Location"] = location
+    inm = request.headers.get("if-none-match")
+    if request.method in ("GET", "HEAD") and inm and _matches(inm, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        body, status_code=status_code, headers=out_headers, media_type="application/json"
+    )
+
+
+def check_if_match(request: Request, current: BaseModel) -> None:
+    """Refuse a write (412) when If-Match is sent and does not match the current ETag."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return
+    etag = etag_of(current.model_dump_json().encode())
+    if not _matches(header, etag):
+        raise PreconditionFailed(
+            "The resource has changed since it was read (If-Match does not match its ETag).",
+        )
+
+
+def json_response(payload: Any, status_code: int = 200) -> JSONResponse:
+    """Plain JSON for non-resource payloads."""
+    return JSONResponse(payload, status_code=status_code)

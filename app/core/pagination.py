@@ -1,0 +1,65 @@
+"""Lists: limit/offset parameters, the `{items, total, limit, offset}` envelope, Link headers."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list."""
+
+    items: list[T]
+    total: int = Field(description="Number of matching records in all pages.")
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """The paging and change filter every list takes."""
+
+    limit: int
+    offset: int
+    modified_since: datetime | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1–200.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip.")] = 0,
+    modified_since: Annotated[
+        AwareDatetime | None,
+        Query(description="Only records updated at or after this time (RFC 3339, with offset)."),
+    ] = None,
+) -> PageParams:
+    """Parse the standard list parameters."""
+    return PageParams(limit=limit, offset=offset, modified_since=modified_since)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+    """Run a list statement as two queries: the count and the page."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)).unique())
+    return rows, total
+
+
+def set_link_header(request: Request, response: Response, params: PageParams, total: int) -> None:
+    """RFC 8288 `Link` with `next`/`prev`; none past the ends."""
+    links = []
+    if params.offset + params.limit < total:
+        url = request.url.include_query_params(offset=params.offset + params.limit)
+        links.append(f'<{url}>; rel="next"')
+    if params.offset > 0:
+        url = request.url.include_query_params(offset=max(params.offset - params.limit, 0))
+        links.append(f'<{url}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)

@@ -1,0 +1,123 @@
+"""API key authentication and role checks, as FastAPI dependencies."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from app.core.db import SessionDep
+from app.core.errors import Forbidden, Unauthorized
+from app.keys.models import ApiKey
+
+KEY_PREFIX = "sam_"
+
+
+class Role(StrEnum):
+    """What a key may do (DESIGN §3)."""
+
+    reader = "reader"
+    editor = "editor"
+    admin = "admin"
+    calendar = "calendar"
+
+
+_RANK = {Role.calendar: 0, Role.reader: 1, Role.editor: 2, Role.admin: 3}
+
+
+def generate_key() -> str:
+    """A new secret: `sam_` and 32 random bytes, URL-safe."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(raw: str) -> str:
+    """The stored form of a secret (the secrets carry 256 bits, so a fast hash is enough)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: the key's name (the change log's actor), role and plan limit."""
+
+    key_id: uuid.UUID
+    name: str
+    role: Role
+    plan_ids: frozenset[uuid.UUID] | None
+
+    def at_least(self, role: Role) -> bool:
+        """Whether this key's role includes `role`'s rights."""
+        return _RANK[self.role] >= _RANK[role]
+
+    @property
+    def sees_restricted(self) -> bool:
+        """Editors and admins see restricted contact details."""
+        return self.at_least(Role.editor)
+
+    def sees_plan(self, plan_id: uuid.UUID | None) -> bool:
+        """Whether a record bound to `plan_id` is visible to this key."""
+        return self.plan_ids is None or plan_id is None or plan_id in self.plan_ids
+
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sam_…`")
+
+
+def _authenticate(session: SessionDep, raw: str | None) -> Principal:
+    if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        raise Unauthorized
+    digest = hash_key(raw)
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+        raise Unauthorized
+    plans = key.plan_uuids
+    return Principal(
+        key_id=key.id,
+        name=key.name,
+        role=Role(key.role),
+        plan_ids=frozenset(plans) if plans is not None else None,
+    )
+
+
+def authenticated(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller of a JSON endpoint; a calendar key is refused (403)."""
+    principal = _authenticate(session, credentials.credentials if credentials else None)
+    if principal.role is Role.calendar:
+        raise Forbidden("A calendar key opens only the .ics feeds.")
+    return principal
+
+
+def _require(role: Role) -> object:
+    def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if not principal.at_least(role):
+            raise Forbidden(f"This needs a key with the role {role.value} or higher.")
+        return principal
+
+    return dependency
+
+
+def feed_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[
+        str | None,
+        Query(description="The API key, for calendar clients that cannot send headers."),
+    ] = None,
+) -> Principal:
+    """The caller of an .ics feed: any key, from the header or `?token=`."""
+    raw = credentials.credentials if credentials else token
+    return _authenticate(session, raw)
+
+
+ReaderKey = Annotated[Principal, Depends(_require(Role.reader))]
+EditorKey = Annotated[Principal, Depends(_require(Role.editor))]
+AdminKey = Annotated[Principal, Depends(_require(Role.admin))]
+FeedKey = Annotated[Principal, Depends(feed_principal)]

@@ -1,0 +1,28 @@
+"""Demo data: the article's world (Randers and Varde), with invented people."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.security import Principal, Role
+from app.directory.demo import seed_directory
+from app.directory.models import Organization
+
+DEMO_ACTOR = Principal(
+    key_id=uuid.UUID(int=0),
+    name="seed-demo",
+    role=Role.admin,
+    plan_ids=None,
+)
+
+
+def database_is_empty(session: Session) -> bool:
+    """Whether there is no domain data yet (keys do not count)."""
+    return session.scalar(select(Organization.id).limit(1)) is None
+
+
+def seed(session: Session) -> str:
+    """Load every domain's demo data; return a one-line summary."""
+    counts = seed_directory(session, DEMO_ACTOR)
+    return ", ".join(f"{n} {what}" for what, n in counts.items())

@@ -1,0 +1,58 @@
+"""Organizations and contacts."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Entity
+
+
+class Organization(Entity):
+    """A municipality, housing organisation, institution, police district, …"""
+
+    __tablename__ = "organizations"
+
+    name: Mapped[str] = mapped_column(String(200))
+    # casefolded name: case-insensitive search that treats æ/Æ, ø/Ø, å/Å alike on both databases
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    cvr: Mapped[str | None] = mapped_column(String(8), unique=True, default=None)
+    municipality_code: Mapped[str | None] = mapped_column(String(3), default=None)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True, default=None
+    )
+    website: Mapped[str | None] = mapped_column(String(500), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Contact(Entity):
+    """A person in the partnership's directory."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_sort", "sort_family", "sort_given", "id"),)
+
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200), default=None)
+    department: Mapped[str | None] = mapped_column(String(200), default=None)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True, default=None
+    )
+    # [{address, label, visibility}] and [{number, label, visibility}]: read and written whole
+    emails: Mapped[list[Any]] = mapped_column(default=list)
+    phones: Mapped[list[Any]] = mapped_column(default=list)
+    responsibilities: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
+    # folded names, title, organisation name and responsibilities: what `?q=` searches
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # sort keys: family then given name, folded
+    sort_family: Mapped[str] = mapped_column(String(200), default="")
+    sort_given: Mapped[str] = mapped_column(String(200), default="")
+
+    organization: Mapped[Organization | None] = relationship(lazy="raise")

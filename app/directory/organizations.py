@@ -1,0 +1,85 @@
+"""Organization rules: CVR uniqueness, municipality codes, parents, archiving, deletion."""
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from app.changes import service as changes
+from app.core.errors import Conflict, Unprocessable
+from app.core.schemas import fold
+from app.core.security import Principal
+from app.core.writes import apply_changes, delete_or_conflict
+from app.directory import repository
+from app.directory.models import Organization
+from app.directory.schemas import OrganizationCreate, OrganizationKind, OrganizationUpdate
+
+RESOURCE = "organization"
+
+
+def _check_cvr_free(session: Session, cvr: str | None, org_id: uuid.UUID | None) -> None:
+    if cvr is not None and repository.cvr_taken(session, cvr, exclude_id=org_id):
+        raise Conflict(f"Another organization already has CVR number {cvr}.")
+
+
+def _check_parent(session: Session, org_id: uuid.UUID, parent_id: uuid.UUID | None) -> None:
+    if parent_id is None:
+        return
+    if repository.get_organization(session, parent_id) is None:
+        raise Unprocessable(["body", "parent_id"], "parent_id refers to no organization.")
+    parents = repository.organization_parent_map(session)
+    seen: set[uuid.UUID] = set()
+    current: uuid.UUID | None = parent_id
+    while current is not None and current not in seen:
+        if current == org_id:
+            raise Unprocessable(["body", "parent_id"], "parent_id would make a cycle.")
+        seen.add(current)
+        current = parents.get(current)
+
+
+def create(session: Session, actor: Principal, data: OrganizationCreate) -> Organization:
+    """Create an organization."""
+    _check_cvr_free(session, data.cvr, None)
+    org = Organization(**data.model_dump(), name_folded=fold(data.name), id=uuid.uuid4())
+    _check_parent(session, org.id, data.parent_id)
+    session.add(org)
+    session.flush()
+    changes.record(session, actor, RESOURCE, org.id, "created", data.model_fields_set | {"name"})
+    return org
+
+
+def update(
+    session: Session, actor: Principal, org: Organization, data: OrganizationUpdate
+) -> Organization:
+    """Apply a partial update."""
+    if "cvr" in data.model_fields_set:
+        _check_cvr_free(session, data.cvr, org.id)
+    if "parent_id" in data.model_fields_set:
+        _check_parent(session, org.id, data.parent_id)
+    kind = data.kind if "kind" in data.model_fields_set else org.kind
+    code = (
+        data.municipality_code
+        if "municipality_code" in data.model_fields_set
+        else org.municipality_code
+    )
+    if kind == OrganizationKind.municipality and not code:
+        raise Unprocessable(
+            ["body", "municipality_code"], "municipality_code is required for a municipality."
+        )
+    changed = apply_changes(org, data)
+    if "name" in changed:
+        org.name_folded = fold(org.name)
+    org.touch()
+    session.flush()
+    changes.record(session, actor, RESOURCE, org.id, "updated", changed)
+    return org
+
+
+def delete(session: Session, actor: Principal, org: Organization) -> None:
+    """Delete an organization nothing refers to; otherwise 409 (archive it instead)."""
+    delete_or_conflict(
+        session,
+        org,
+        "The organization is referenced (by contacts, plans, memberships or child "
+        "organizations) and cannot be deleted; archive it with archived: true instead.",
+    )
+    changes.record(session, actor, RESOURCE, org.id, "deleted")

@@ -1,0 +1,136 @@
+"""HTTP routes for organizations."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import (
+    ITEM_READ_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    NotFound,
+    responses,
+)
+from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import EditorKey, ReaderKey
+from app.directory import organizations, repository
+from app.directory.models import Organization
+from app.directory.schemas import (
+    OrganizationCreate,
+    OrganizationKind,
+    OrganizationRead,
+    OrganizationUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+
+
+def valid_organization(org_id: uuid.UUID, session: SessionDep) -> Organization:
+    """The organization in the path, or 404."""
+    org = repository.get_organization(session, org_id)
+    if org is None:
+        raise NotFound(f"No organization with id {org_id}.")
+    return org
+
+
+OrganizationDep = Annotated[Organization, Depends(valid_organization)]
+
+
+def _location(org: Organization) -> str:
+    return f"/api/v1/organizations/{org.id}"
+
+
+@router.get(
+    "",
+    operation_id="list_organizations",
+    response_model=Page[OrganizationRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_organizations(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _key: ReaderKey,
+    page: PageDep,
+    kind: OrganizationKind | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Substring of the name.")] = None,
+    parent_id: uuid.UUID | None = None,
+    include_archived: bool = False,
+) -> Page[OrganizationRead]:
+    """List organizations by name; archived ones only with `include_archived=true`."""
+    stmt = repository.organizations_query(
+        page, kind=kind, q=q, parent_id=parent_id, include_archived=include_archived
+    )
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[OrganizationRead](
+        items=[OrganizationRead.model_validate(o) for o in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    operation_id="create_organization",
+    status_code=201,
+    response_model=OrganizationRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_organization(
+    request: Request, session: SessionDep, key: EditorKey, body: OrganizationCreate
+) -> Response:
+    """Create an organization."""
+    org = organizations.create(session, key, body)
+    return resource_response(
+        request, OrganizationRead.model_validate(org), status_code=201, location=_location(org)
+    )
+
+
+@router.get(
+    "/{org_id}",
+    operation_id="get_organization",
+    response_model=OrganizationRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_organization(request: Request, _key: ReaderKey, org: OrganizationDep) -> Response:
+    """One organization."""
+    return resource_response(request, OrganizationRead.model_validate(org))
+
+
+@router.patch(
+    "/{org_id}",
+    operation_id="update_organization",
+    response_model=OrganizationRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_organization(
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    org: OrganizationDep,
+    body: OrganizationUpdate,
+) -> Response:
+    """Change an organization (archive it with `archived: true`)."""
+    check_if_match(request, OrganizationRead.model_validate(org))
+    organizations.update(session, key, org, body)
+    return resource_response(request, OrganizationRead.model_validate(org))
+
+
+@router.delete(
+    "/{org_id}",
+    operation_id="delete_organization",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_organization(
+    request: Request, session: SessionDep, key: EditorKey, org: OrganizationDep
+) -> Response:
+    """Delete an organization that nothing refers to."""
+    check_if_match(request, OrganizationRead.model_validate(org))
+    organizations.delete(session, key, org)
+    return Response(status_code=204)

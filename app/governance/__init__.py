@@ -1,0 +1,1 @@
+"""Governance structure: plans, bodies, memberships, structure and the governance check."""

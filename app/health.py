@@ -1,0 +1,45 @@
+"""Liveness and readiness probes (open, no key)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.core.errors import problem_response
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class Health(BaseModel):
+    """Probe result."""
+
+    status: str
+
+
+@router.get("/live", operation_id="health_live", response_model=Health)
+def live() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    operation_id="health_ready",
+    response_model=Health,
+    responses={
+        503: {
+            "description": "The database does not answer.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+    },
+)
+def ready(request: Request) -> JSONResponse:
+    """The database answers a query."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return problem_response(503, "unavailable", "The database does not answer.")
+    return JSONResponse({"status": "ok"})

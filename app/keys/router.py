@@ -1,0 +1,100 @@
+"""HTTP routes for API keys (admin only)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
+from app.core.http import resource_response
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import AdminKey
+from app.keys import service
+from app.keys.models import ApiKey
+from app.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
+
+
+def valid_key(key_id: uuid.UUID, session: SessionDep) -> ApiKey:
+    """The active key in the path, or 404."""
+    key = service.get_active_key(session, key_id)
+    if key is None:
+        raise NotFound(f"No active API key with id {key_id}.")
+    return key
+
+
+KeyDep = Annotated[ApiKey, Depends(valid_key)]
+
+
+@router.get(
+    "",
+    operation_id="list_api_keys",
+    response_model=Page[ApiKeyRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_api_keys(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _admin: AdminKey,
+    page: PageDep,
+    include_revoked: bool = False,
+) -> Page[ApiKeyRead]:
+    """List keys (never their secrets), oldest first."""
+    rows, total = fetch_page(session, service.keys_query(page, include_revoked), page)
+    set_link_header(request, response, page, total)
+    return Page[ApiKeyRead](
+        items=[ApiKeyRead.model_validate(k) for k in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    operation_id="create_api_key",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_api_key(
+    request: Request, session: SessionDep, _admin: AdminKey, body: ApiKeyCreate
+) -> Response:
+    """Create a key; its secret is in `secret`, shown only in this response."""
+    key, secret = service.create_key(session, body.name, body.role, body.plan_ids)
+    payload = ApiKeyCreated.model_validate(
+        {**ApiKeyRead.model_validate(key).model_dump(), "secret": secret}
+    )
+    return resource_response(
+        request,
+        payload,
+        status_code=201,
+        location=f"/api/v1/api-keys/{key.id}",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/{key_id}",
+    operation_id="get_api_key",
+    response_model=ApiKeyRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
+    """One active key, without its secret."""
+    return resource_response(request, ApiKeyRead.model_validate(key))
+
+
+@router.delete(
+    "/{key_id}",
+    operation_id="revoke_api_key",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def revoke_api_key(_admin: AdminKey, key: KeyDep) -> Response:
+    """Revoke a key; it stops working at once."""
+    service.revoke(key)
+    return Response(status_code=204)

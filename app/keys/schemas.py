@@ -1,0 +1,35 @@
+"""API key bodies."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.core.schemas import EntityRead, InputModel, Name
+from app.core.security import Role
+
+
+class ApiKeyCreate(InputModel):
+    """A new key."""
+
+    name: Name = Field(description="Who or what uses the key; the change log's actor.")
+    role: Role
+    plan_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=100, description="Limit the key to these plans; null for all."
+    )
+
+
+class ApiKeyRead(EntityRead):
+    """A key, without its secret."""
+
+    name: str
+    role: Role
+    prefix: str = Field(description="The first characters of the secret, to recognise it.")
+    plan_ids: list[uuid.UUID] | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    """A new key, with its secret: shown this once, never again."""
+
+    secret: str

@@ -1,0 +1,109 @@
+"""The application factory: routers, middleware, error handlers, docs without a CDN."""
+
+import logging
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from app.changes.router import router as changes_router
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.errors import Problem, install_error_handlers
+from app.core.limits import BodySizeLimit
+from app.directory.router_organizations import router as organizations_router
+from app.health import router as health_router
+from app.keys.router import router as keys_router
+
+API_TITLE = "Samstyre"
+API_VERSION = "1.0.0"
+API_DESCRIPTION = (
+    "Governance backend for Danish social-housing partnerships (boligsociale helhedsplaner): "
+    "bodies and members, meetings that alternate modes, decisions flowing to the board, "
+    "and the partnership's contact directory. Errors are RFC 9457 problem+json."
+)
+
+ROUTERS = [
+    health_router,
+    keys_router,
+    changes_router,
+    organizations_router,
+]
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=API_TITLE,
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the ASGI application."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    static = resources.files("fastapi_offline") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{API_TITLE} API",
+            swagger_js_url="/static/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.png",
+        )
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Location"],
+        )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `app.main:app` for uvicorn, built on first access so importing this module is free.
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""Meetings, mode rotation, agenda items, decisions and calendars."""

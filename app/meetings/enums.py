@@ -1,0 +1,46 @@
+"""Code lists of meetings, agendas and decisions."""
+
+from enum import StrEnum
+
+
+class MeetingMode(StrEnum):
+    """What a meeting is about (DESIGN §2 rule 1)."""
+
+    plan_review = "plan_review"
+    urban_development = "urban_development"
+    regular = "regular"
+
+
+class MeetingStatus(StrEnum):
+    """A meeting's life: planned → invited → held → minutes_approved, or cancelled."""
+
+    planned = "planned"
+    invited = "invited"
+    held = "held"
+    minutes_approved = "minutes_approved"
+    cancelled = "cancelled"
+
+
+class AgendaItemKind(StrEnum):
+    """Kinds of agenda item; trouble and success need the trouble_and_success format."""
+
+    decision = "decision"
+    information = "information"
+    discussion = "discussion"
+    trouble = "trouble"
+    success = "success"
+
+
+class DecisionImpact(StrEnum):
+    """Routine decisions are reported up; major ones are escalated."""
+
+    routine = "routine"
+    major = "major"
+
+
+class DecisionStatus(StrEnum):
+    """Where a decision is in the flow (DESIGN §2 rule 4)."""
+
+    decided = "decided"
+    escalated = "escalated"
+    resolved = "resolved"

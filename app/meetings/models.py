@@ -1,0 +1,93 @@
+"""Meetings, their agenda items and the decisions that flow between bodies."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, Entity
+
+meeting_attendees = Table(
+    "meeting_attendees",
+    Base.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id"), primary_key=True, index=True),
+)
+
+agenda_item_sources = Table(
+    "agenda_item_sources",
+    Base.metadata,
+    Column("agenda_item_id", ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("decision_id", ForeignKey("decisions.id"), primary_key=True, index=True),
+)
+
+
+class Meeting(Entity):
+    """A meeting of a body, in one mode of the body's rotation."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_body_starts", "body_id", "starts_at"),)
+
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(32))
+    mode_override_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    location: Mapped[str | None] = mapped_column(String(500), default=None)
+    online_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    status: Mapped[str] = mapped_column(String(32), default="planned")
+    minutes: Mapped[str | None] = mapped_column(Text, default=None)
+    # iCalendar SEQUENCE: grows with each change a calendar client should notice
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgendaItem(Entity):
+    """An item on a meeting's agenda, kept in order 1..n."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (Index("ix_agenda_items_meeting_position", "meeting_id", "position"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    kind: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(200), default=None)
+    within_plan: Mapped[bool] = mapped_column(Boolean, default=True)
+    focus_area: Mapped[str | None] = mapped_column(String(100), default=None)
+    presenter_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id"), index=True, default=None
+    )
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(Text, default=None)
+    # set on items the decision flow made: the reporting body whose reports it gathers
+    source_body_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bodies.id"), index=True, default=None
+    )
+
+
+class Decision(Entity):
+    """A decision of a body; routine ones are reported up, major ones escalated."""
+
+    __tablename__ = "decisions"
+
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.id"), index=True)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("meetings.id"), index=True, default=None
+    )
+    agenda_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id"), index=True, default=None
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    impact: Mapped[str] = mapped_column(String(16), default="routine")
+    status: Mapped[str] = mapped_column(String(16), default="decided")
+    reported: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    origin_decision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("decisions.id"), index=True, default=None
+    )
+    focus_area: Mapped[str | None] = mapped_column(String(100), default=None)
+    decided_at: Mapped[datetime] = mapped_column(index=True)

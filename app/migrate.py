@@ -1,0 +1,30 @@
+"""Running Alembic from code (CLI, start-up, tests)."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at `migrations/`, for a URL or an open connection."""
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if url is not None:
+        cfg.attributes["url"] = url
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str | None = None, connection: Connection | None = None) -> None:
+    """Migrate to head."""
+    command.upgrade(alembic_config(url, connection), "head")
+
+
+def downgrade_to_base(url: str | None = None, connection: Connection | None = None) -> None:
+    """Undo every migration."""
+    command.downgrade(alembic_config(url, connection), "base")

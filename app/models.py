@@ -1,0 +1,23 @@
+"""Every model, imported once so that `Base.metadata` is complete (Alembic, tests)."""
+
+from app.changes.models import Change
+from app.core.db import Base
+from app.directory.models import Contact, Organization
+from app.governance.models import Body, Membership, Plan, PlanPartner
+from app.keys.models import ApiKey
+from app.meetings.models import AgendaItem, Decision, Meeting
+
+__all__ = [
+    "AgendaItem",
+    "ApiKey",
+    "Base",
+    "Body",
+    "Change",
+    "Contact",
+    "Decision",
+    "Meeting",
+    "Membership",
+    "Organization",
+    "Plan",
+    "PlanPartner",
+]

@@ -1,0 +1,150 @@
+"""Fixtures: every API test runs once on SQLite and once on PostgreSQL, each in a rollback."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.config import Settings
+from app.core.security import Role
+from app.keys import service as keys
+from app.main import create_app
+from tests.databases import IN_CI, fresh_database, postgres_available
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database per backend, shared by the tests of one worker."""
+    backend: str = request.param
+    if backend == "postgresql":
+        reason = postgres_available()
+        if reason is not None:
+            if IN_CI:
+                pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
+            pytest.skip(reason)
+    with fresh_database(backend, tmp_path_factory.mktemp("db")) as eng:
+        yield eng
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        finally:
+            trans.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits become savepoints inside the test's transaction."""
+    return sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for arranging and asserting on the database directly."""
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(engine: Engine, session_factory: sessionmaker[Session]) -> FastAPI:
+    """The application, its sessions bound to the test's connection."""
+    application = create_app(Settings(database_url=str(engine.url)), engine=engine)
+    application.state.sessionmaker = session_factory
+    return application
+
+
+@pytest.fixture
+def make_key(session_factory: sessionmaker[Session]) -> Callable[..., str]:
+    """Create an API key; return its secret."""
+
+    def factory(role: Role = Role.admin, name: str | None = None, plan_ids: Any = None) -> str:
+        with session_factory() as session:
+            _key, secret = keys.create_key(session, name or f"test-{role.value}", role, plan_ids)
+            session.commit()
+        return secret
+
+    return factory
+
+
+def _client(app: FastAPI, secret: str | None) -> TestClient:
+    client = TestClient(app, raise_server_exceptions=False)
+    if secret:
+        client.headers["Authorization"] = f"Bearer {secret}"
+    return client
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> TestClient:
+    """A client without a key."""
+    return _client(app, None)
+
+
+@pytest.fixture
+def admin(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+    """A client with an admin key."""
+    return _client(app, make_key(Role.admin, "admin"))
+
+
+@pytest.fixture
+def editor(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+    """A client with an editor key."""
+    return _client(app, make_key(Role.editor, "editor"))
+
+
+@pytest.fixture
+def reader(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+    """A client with a reader key."""
+    return _client(app, make_key(Role.reader, "reader"))
+
+
+@pytest.fixture
+def client_for(app: FastAPI) -> Callable[[str | None], TestClient]:
+    """A client for a given secret."""
+    return lambda secret: _client(app, secret)
+
+
+class QueryCounter:
+    """Counts SQL statements sent on the test's connection."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, *args: Any) -> None:
+        statement = args[2]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.count += 1
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(connection: Connection) -> Iterator[QueryCounter]:
+    """Count the statements the app sends (savepoint bookkeeping excluded)."""
+    counter = QueryCounter()
+    event.listen(connection, "before_cursor_execute", counter)
+    yield counter
+    event.remove(connection, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def tmp_dir(tmp_path: Path) -> Path:
+    """A temporary folder."""
+    return tmp_path

@@ -1,0 +1,62 @@
+"""Throwaway test databases on SQLite and PostgreSQL, migrated from `migrations/`."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from app.core.db import make_engine
+from app.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "SAMSTYRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        engine = make_engine(POSTGRES_URL, pool_pre_ping=False)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.__class__.__name__}"
+    return None
+
+
+@contextmanager
+def fresh_database(backend: str, tmp_dir: Path, migrate: bool = True) -> Iterator[Engine]:
+    """A new, empty database (migrated to head unless told not to), dropped afterwards."""
+    if backend == "sqlite":
+        path = tmp_dir / f"samstyre-{uuid.uuid4().hex[:8]}.db"
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            if migrate:
+                with engine.begin() as conn:
+                    upgrade(connection=conn)
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    admin_url = make_url(POSTGRES_URL)
+    name = f"samstyre_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        if migrate:
+            with engine.begin() as conn:
+                upgrade(connection=conn)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,40 @@
+"""Small helpers for API tests."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: Response, status: int, slug: str | None = None) -> dict[str, Any]:
+    """Assert an RFC 9457 problem response; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:samstyre:problem:")
+    assert body["title"]
+    if slug is not None:
+        assert body["type"] == f"urn:samstyre:problem:{slug}"
+    return body
+
+
+def create(client: TestClient, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """POST and expect 201; return the created resource."""
+    response = client.post(path, json=payload)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def organization(client: TestClient, **fields: Any) -> dict[str, Any]:
+    """Create an organization (an `other` by default)."""
+    payload: dict[str, Any] = {"name": "Testorganisation", "kind": "other", **fields}
+    return create(client, "/api/v1/organizations", payload)
+
+
+def municipality(client: TestClient, name: str = "Randers Kommune", code: str = "730") -> dict[str, Any]:
+    """Create a municipality."""
+    return organization(client, name=name, kind="municipality", municipality_code=code)
