@@ -24,5 +24,6 @@ def database_is_empty(session: Session) -> bool:
 
 def seed(session: Session) -> str:
     """Load every domain's demo data; return a one-line summary."""
-    counts = seed_directory(session, DEMO_ACTOR)
+    directory = seed_directory(session, DEMO_ACTOR)
+    counts = directory.counts()
     return ", ".join(f"{n} {what}" for what, n in counts.items())

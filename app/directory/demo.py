@@ -1,10 +1,12 @@
 """Directory demo data: the organizations of Randers' and Varde's plans."""
 
+from dataclasses import dataclass, field
+
 from sqlalchemy.orm import Session
 
 from app.core.security import Principal
 from app.directory import organizations
-from app.directory.models import Organization
+from app.directory.models import Contact, Organization
 from app.directory.schemas import OrganizationCreate, OrganizationKind
 
 # Municipalities are real (with their kommunekoder); housing organisations and everything
@@ -81,14 +83,25 @@ def seed_organizations(session: Session, actor: Principal) -> dict[str, Organiza
     """Create the demo organizations; return them by key."""
     created: dict[str, Organization] = {}
     for spec in DEMO_ORGANIZATIONS:
-        fields = {k: v for k, v in spec.items() if k not in ("key", "parent")}
+        fields = {k: v for k, v in spec.items() if k not in ("key", "parent", "kind")}
         parent = created[spec["parent"]].id if "parent" in spec else None
         data = OrganizationCreate(**fields, kind=OrganizationKind(spec["kind"]), parent_id=parent)
         created[spec["key"]] = organizations.create(session, actor, data)
     return created
 
 
-def seed_directory(session: Session, actor: Principal) -> dict[str, int]:
-    """The directory's demo data; counts by kind of record."""
-    orgs = seed_organizations(session, actor)
-    return {"organizations": len(orgs)}
+@dataclass
+class DirectoryDemo:
+    """What the directory demo made, by key, for the other domains' demo data."""
+
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Records made, by kind."""
+        return {"organizations": len(self.organizations), "contacts": len(self.contacts)}
+
+
+def seed_directory(session: Session, actor: Principal) -> DirectoryDemo:
+    """The directory's demo data."""
+    return DirectoryDemo(organizations=seed_organizations(session, actor))
