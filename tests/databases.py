@@ -46,7 +46,9 @@ def fresh_database(backend: str, tmp_dir: Path, migrate: bool = True) -> Iterato
         return
     admin_url = make_url(POSTGRES_URL)
     name = f"samstyre_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))

@@ -35,6 +35,8 @@ def organization(client: TestClient, **fields: Any) -> dict[str, Any]:
     return create(client, "/api/v1/organizations", payload)
 
 
-def municipality(client: TestClient, name: str = "Randers Kommune", code: str = "730") -> dict[str, Any]:
+def municipality(
+    client: TestClient, name: str = "Randers Kommune", code: str = "730"
+) -> dict[str, Any]:
     """Create a municipality."""
     return organization(client, name=name, kind="municipality", municipality_code=code)

@@ -5,9 +5,11 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from app.core.schemas import QueryDatetime
 
 T = TypeVar("T")
 
@@ -34,7 +36,7 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1–200.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip.")] = 0,
     modified_since: Annotated[
-        AwareDatetime | None,
+        QueryDatetime | None,
         Query(description="Only records updated at or after this time (RFC 3339, with offset)."),
     ] = None,
 ) -> PageParams:

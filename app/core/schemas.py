@@ -2,10 +2,19 @@
 
 import unicodedata
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+)
 
 
 def _no_control(value: Any) -> Any:
@@ -19,10 +28,50 @@ def _no_control(value: Any) -> Any:
     return value
 
 
+def _no_numbers(value: Any) -> Any:
+    # Lax mode would read 0.5 as a Unix timestamp; a date or time must be written as one.
+    if isinstance(value, (int, float)):
+        raise ValueError("expected an ISO 8601 string")
+    return value
+
+
+_STRICT_TYPES: tuple[type, ...] = (bool, int, float)
+_TEMPORAL_TYPES: tuple[type, ...] = (datetime, date)
+
+
+def _base_type(annotation: Any) -> Any:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return _base_type(args[0])
+    return annotation
+
+
 class InputModel(BaseModel):
-    """A request body: unknown fields refused, strings trimmed, control characters refused."""
+    """A request body: unknown fields refused, strings trimmed, control characters refused.
+
+    Scalars are taken as JSON writes them: `"5"` is not an integer, `1` is not a boolean,
+    and a number is not a datetime (FastAPI validates in Python mode, which is lax).
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for field in cls.model_fields.values():
+            base = _base_type(field.annotation)
+            if base in _STRICT_TYPES and not any(isinstance(m, Strict) for m in field.metadata):
+                field.metadata.append(Strict())
+                changed = True
+            elif (
+                base is AwareDatetime
+                or (isinstance(base, type) and issubclass(base, _TEMPORAL_TYPES))
+            ) and not any(getattr(m, "func", None) is _no_numbers for m in field.metadata):
+                field.metadata.append(BeforeValidator(_no_numbers))
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -42,6 +91,20 @@ class EntityRead(ReadModel):
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
+
+
+def _iso_query(value: Any) -> Any:
+    if isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit():
+        raise ValueError("expected an ISO 8601 date-time with offset")
+    return value
+
+
+# A query parameter datetime: ISO 8601 with an offset, never a bare number.
+QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_query)]
+
+def optional() -> Any:
+    """Default for a PATCH field that may be omitted but, when sent, may not be null."""
+    return Field(default=None)
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app.core.security import Principal
 from app.directory import organizations
 from app.directory.models import Contact, Organization
-from app.directory.schemas import OrganizationCreate, OrganizationKind
+from app.directory.schemas import OrganizationCreate
 
 # Municipalities are real (with their kommunekoder); housing organisations and everything
 # else are invented, with CVR numbers that pass the modulus-11 check.
@@ -83,9 +83,10 @@ def seed_organizations(session: Session, actor: Principal) -> dict[str, Organiza
     """Create the demo organizations; return them by key."""
     created: dict[str, Organization] = {}
     for spec in DEMO_ORGANIZATIONS:
-        fields = {k: v for k, v in spec.items() if k not in ("key", "parent", "kind")}
-        parent = created[spec["parent"]].id if "parent" in spec else None
-        data = OrganizationCreate(**fields, kind=OrganizationKind(spec["kind"]), parent_id=parent)
+        fields: dict[str, object] = {k: v for k, v in spec.items() if k not in ("key", "parent")}
+        if "parent" in spec:
+            fields["parent_id"] = created[spec["parent"]].id
+        data = OrganizationCreate.model_validate(fields)
         created[spec["key"]] = organizations.create(session, actor, data)
     return created
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, model_validator
 
-from app.core.schemas import EntityRead, InputModel, Name
+from app.core.schemas import EntityRead, InputModel, Name, optional
 from app.directory.validation import is_valid_cvr
 
 
@@ -64,15 +64,15 @@ class OrganizationCreate(InputModel):
 class OrganizationUpdate(InputModel):
     """Changes to an organization: only the fields sent are written."""
 
-    name: Name = Field(default=None)
-    kind: OrganizationKind = Field(default=None)
+    name: Name = optional()
+    kind: OrganizationKind = optional()
     cvr: Cvr | None = None
     municipality_code: MunicipalityCode | None = None
     parent_id: uuid.UUID | None = None
     website: Website | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
-    archived: bool = Field(default=None)
+    archived: bool = optional()
 
 
 class OrganizationRead(EntityRead):

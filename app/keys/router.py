@@ -6,7 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
-from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
+from app.core.errors import (
+    ITEM_READ_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Conflict,
+    NotFound,
+    responses,
+)
 from app.core.http import resource_response
 from app.core.pagination import Page, PageDep, fetch_page, set_link_header
 from app.core.security import AdminKey
@@ -94,7 +101,9 @@ def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def revoke_api_key(_admin: AdminKey, key: KeyDep) -> Response:
-    """Revoke a key; it stops working at once."""
+def revoke_api_key(admin: AdminKey, key: KeyDep) -> Response:
+    """Revoke a key; it stops working at once. A key cannot revoke itself (no lock-out)."""
+    if key.id == admin.key_id:
+        raise Conflict("A key cannot revoke itself; revoke it with another admin key.")
     service.revoke(key)
     return Response(status_code=204)

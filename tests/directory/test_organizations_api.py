@@ -40,7 +40,9 @@ def test_create_answers_location(editor: TestClient) -> None:
 
 def test_municipality_needs_code(editor: TestClient) -> None:
     body = assert_problem(
-        editor.post("/api/v1/organizations", json={"name": "Varde Kommune", "kind": "municipality"}),
+        editor.post(
+            "/api/v1/organizations", json={"name": "Varde Kommune", "kind": "municipality"}
+        ),
         422,
     )
     assert body["errors"]
@@ -69,14 +71,20 @@ def test_duplicate_cvr_is_409_and_changes_nothing(editor: TestClient, db: Sessio
     organization(editor, name="First", cvr=VALID_CVR)
     assert_problem(organization_response(editor, name="Second", cvr=VALID_CVR), 409)
     other = organization(editor, name="Third", cvr=OTHER_VALID_CVR)
-    assert_problem(editor.patch(f"/api/v1/organizations/{other['id']}", json={"cvr": VALID_CVR}), 409)
+    assert_problem(
+        editor.patch(f"/api/v1/organizations/{other['id']}", json={"cvr": VALID_CVR}), 409
+    )
     names = set(db.scalars(select(Organization.name)))
     assert names == {"First", "Third"}
 
 
 def test_patch_changes_only_sent_fields(editor: TestClient) -> None:
-    org = organization(editor, name="Boligforeningen", email="a@example.org", phone="+45 12 34 56 78")
-    response = editor.patch(f"/api/v1/organizations/{org['id']}", json={"name": "Boligforeningen Ny"})
+    org = organization(
+        editor, name="Boligforeningen", email="a@example.org", phone="+45 12 34 56 78"
+    )
+    response = editor.patch(
+        f"/api/v1/organizations/{org['id']}", json={"name": "Boligforeningen Ny"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["name"] == "Boligforeningen Ny"
@@ -117,7 +125,9 @@ def test_filters(editor: TestClient, reader: TestClient) -> None:
     organization(editor, name="Afdeling Nord", kind="housing_department", parent_id=randers["id"])
 
     def names(**params: str) -> list[str]:
-        return [o["name"] for o in reader.get("/api/v1/organizations", params=params).json()["items"]]
+        return [
+            o["name"] for o in reader.get("/api/v1/organizations", params=params).json()["items"]
+        ]
 
     assert names(kind="police") == ["Østjyllands Politi"]
     assert names(q="ØSTJYLL") == ["Østjyllands Politi"]
@@ -150,7 +160,13 @@ def test_delete_referenced_is_409(editor: TestClient, db: Session) -> None:
     assert "archive" in body["detail"]
     # a contact refers to it as well, through the database's own constraint
     other = organization(editor, name="Employer")
-    db.add(Contact(given_name="Anna", family_name="Berg", organization_id=__import__("uuid").UUID(other["id"])))
+    db.add(
+        Contact(
+            given_name="Anna",
+            family_name="Berg",
+            organization_id=__import__("uuid").UUID(other["id"]),
+        )
+    )
     db.commit()
     assert_problem(editor.delete(f"/api/v1/organizations/{other['id']}"), 409)
     assert editor.get(f"/api/v1/organizations/{other['id']}").status_code == 200
@@ -162,7 +178,9 @@ def test_reader_cannot_write(reader: TestClient) -> None:
 
 def test_writes_are_in_the_change_log(editor: TestClient, reader: TestClient, db: Session) -> None:
     org = organization(editor, name="Logget", email="x@example.org")
-    editor.patch(f"/api/v1/organizations/{org['id']}", json={"name": "Logget 2", "email": "x@example.org"})
+    editor.patch(
+        f"/api/v1/organizations/{org['id']}", json={"name": "Logget 2", "email": "x@example.org"}
+    )
     editor.delete(f"/api/v1/organizations/{org['id']}")
     entries = reader.get("/api/v1/changes").json()["items"]
     assert [(e["resource"], e["action"]) for e in entries] == [

@@ -1,0 +1,86 @@
+"""Every error is RFC 9457 problem+json."""
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.helpers import assert_problem
+
+
+def test_unknown_route_is_404(reader: TestClient) -> None:
+    assert_problem(reader.get("/api/v1/nothing-here"), 404, "not-found")
+
+
+def test_wrong_method_is_405_with_allow(reader: TestClient) -> None:
+    response = reader.put("/api/v1/organizations")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["allow"]
+
+
+def test_validation_error_lists_errors(editor: TestClient) -> None:
+    body = assert_problem(editor.post("/api/v1/organizations", json={"kind": "nonsense"}), 422)
+    locs = {tuple(e["loc"]) for e in body["errors"]}
+    assert ("body", "name") in locs and ("body", "kind") in locs
+    assert all({"loc", "msg", "type"} <= set(e) for e in body["errors"])
+
+
+def test_query_validation_error(reader: TestClient) -> None:
+    body = assert_problem(reader.get("/api/v1/organizations", params={"limit": 201}), 422)
+    assert body["errors"][0]["loc"] == ["query", "limit"]
+    assert_problem(reader.get("/api/v1/organizations", params={"limit": 0}), 422)
+
+
+def test_naive_datetime_is_refused(reader: TestClient) -> None:
+    response = reader.get("/api/v1/organizations", params={"modified_since": "2026-01-01T00:00:00"})
+    assert_problem(response, 422)
+
+
+def test_malformed_json_is_400(editor: TestClient) -> None:
+    response = editor.post(
+        "/api/v1/organizations",
+        content=b'{"name": "x", ',
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 400, "malformed-json")
+
+
+def test_unknown_fields_are_refused(editor: TestClient) -> None:
+    response = editor.post("/api/v1/organizations", json={"name": "A", "kind": "other", "x": 1})
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["loc"] == ["body", "x"]
+
+
+def test_control_characters_are_refused(editor: TestClient) -> None:
+    assert_problem(
+        editor.post("/api/v1/organizations", json={"name": "A\x00B", "kind": "other"}), 422
+    )
+
+
+def test_missing_key_is_401(anon: TestClient) -> None:
+    response = anon.get("/api/v1/organizations")
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_bad_key_is_401(client_for) -> None:  # type: ignore[no-untyped-def]
+    assert_problem(client_for("sam_not-a-real-key").get("/api/v1/organizations"), 401)
+    assert_problem(client_for("something-else").get("/api/v1/organizations"), 401)
+
+
+def test_body_over_1_mib_is_413(editor: TestClient) -> None:
+    big = b'{"name": "' + b"x" * (1024 * 1024) + b'", "kind": "other"}'
+    response = editor.post(
+        "/api/v1/organizations", content=big, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 413, "payload-too-large")
+    assert editor.get("/api/v1/organizations").json()["total"] == 0
+
+
+def test_unexpected_error_is_500_without_internals(app: FastAPI) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    body = assert_problem(response, 500, "internal-error")
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert body["detail"] == "An unexpected error occurred."
