@@ -54,7 +54,7 @@ def test_municipality_code_is_three_digits(editor: TestClient) -> None:
         json={"name": "X", "kind": "municipality", "municipality_code": "7300"},
     )
     body = assert_problem(response, 422)
-    assert ["body", "municipality_code"] == body["errors"][0]["loc"]
+    assert body["errors"][0]["loc"] == ["body", "municipality_code"]
 
 
 def test_cvr_must_pass_modulus_11(editor: TestClient) -> None:
