@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/samstyre serve --host 127.0.0.1 --port 8000
 
 ## test: every quality gate: ruff, mypy strict, pytest on SQLite and PostgreSQL, schemathesis
-test: lint typecheck contract pytest schemathesis
+test: lint typecheck contract schemathesis pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

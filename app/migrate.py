@@ -1,12 +1,15 @@
 """Running Alembic from code (CLI, start-up, tests)."""
 
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-ROOT = Path(__file__).resolve().parent.parent
+# The project folder (alembic.ini, migrations/): the source tree, or SAMSTYRE_HOME when the
+# package is installed elsewhere (the Docker image).
+ROOT = Path(os.environ.get("SAMSTYRE_HOME") or Path(__file__).resolve().parent.parent)
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
