@@ -102,6 +102,7 @@ def _iso_query(value: Any) -> Any:
 # A query parameter datetime: ISO 8601 with an offset, never a bare number.
 QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_query)]
 
+
 def optional() -> Any:
     """Default for a PATCH field that may be omitted but, when sent, may not be null."""
     return Field(default=None)
