@@ -33,7 +33,17 @@ class Contact(Entity):
     """A person in the partnership's directory."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_sort", "sort_family", "sort_given", "id"),)
+    __table_args__ = (
+        Index("ix_contacts_sort", "sort_family", "sort_given", "id"),
+        # substring search (`?q=`): a trigram GIN index on PostgreSQL (pg_trgm, created in
+        # migration 0002); SQLite gets a plain index, which its LIKE scans do not use
+        Index(
+            "ix_contacts_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
 
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
@@ -51,7 +61,9 @@ class Contact(Entity):
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     # folded names, title, organisation name and responsibilities: what `?q=` searches
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # sort keys: family then given name, folded
+    # folded responsibilities, each between newlines: what `?responsibility=` matches exactly
+    responsibility_tags: Mapped[str] = mapped_column(Text, default="")
+    # sort keys: family then given name, folded, æ ø å after z (app.directory.text.sort_key)
     sort_family: Mapped[str] = mapped_column(String(200), default="")
     sort_given: Mapped[str] = mapped_column(String(200), default="")
 

@@ -9,7 +9,7 @@ from app.core.errors import Conflict, Unprocessable
 from app.core.schemas import fold
 from app.core.security import Principal
 from app.core.writes import apply_changes, delete_or_conflict
-from app.directory import repository
+from app.directory import contacts, repository
 from app.directory.models import Organization
 from app.directory.schemas import OrganizationCreate, OrganizationKind, OrganizationUpdate
 
@@ -68,6 +68,8 @@ def update(
     changed = apply_changes(org, data)
     if "name" in changed:
         org.name_folded = fold(org.name)
+        # the contacts' search text holds the organization's name
+        contacts.refresh_for_organization(session, org)
     org.touch()
     session.flush()
     changes.record(session, actor, RESOURCE, org.id, "updated", changed)

@@ -1,14 +1,22 @@
 """SQL for the directory."""
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.pagination import PageParams
 from app.core.schemas import like_pattern
-from app.directory.models import Organization
+from app.core.security import Principal
+from app.directory.models import Contact, Organization
+from app.directory.text import tag_pattern
+from app.governance.access import plan_filter
+from app.governance.models import Body, Membership
 
 
 def get_organization(session: Session, org_id: uuid.UUID) -> Organization | None:
@@ -60,3 +68,134 @@ def organizations_query(
     if params.modified_since is not None:
         stmt = stmt.where(Organization.updated_at >= params.modified_since)
     return stmt.order_by(Organization.name_folded, Organization.id)
+
+
+# ---- contacts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    """What the contact list, its count and its exports filter by."""
+
+    q: str | None = None
+    organization_id: uuid.UUID | None = None
+    organization_kind: str | None = None
+    responsibility: str | None = None
+    body_id: uuid.UUID | None = None
+    role: str | None = None
+    include_archived: bool = False
+    modified_since: datetime | None = None
+
+
+def get_contact(session: Session, contact_id: uuid.UUID) -> Contact | None:
+    """One contact by id, with its organization."""
+    return session.scalar(
+        select(Contact).options(joinedload(Contact.organization)).where(Contact.id == contact_id)
+    )
+
+
+def _current(today: date) -> ColumnElement[bool]:
+    start_ok = Membership.start_date.is_(None) | (Membership.start_date <= today)
+    end_ok = Membership.end_date.is_(None) | (Membership.end_date >= today)
+    return start_ok & end_ok
+
+
+def contact_conditions(
+    principal: Principal, filters: ContactFilters, today: date
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the contact list (shared by the count, the page and the exports)."""
+    conds: list[ColumnElement[bool]] = []
+    if not filters.include_archived:
+        conds.append(Contact.archived.is_(False))
+    if filters.q:
+        conds.append(Contact.search_text.like(like_pattern(filters.q), escape="\\"))
+    if filters.organization_id is not None:
+        conds.append(Contact.organization_id == filters.organization_id)
+    if filters.organization_kind is not None:
+        kinds = select(Organization.id).where(Organization.kind == filters.organization_kind)
+        conds.append(Contact.organization_id.in_(kinds))
+    if filters.responsibility:
+        pattern = tag_pattern(filters.responsibility)
+        conds.append(Contact.responsibility_tags.like(pattern, escape="\\"))
+    if filters.body_id is not None or filters.role is not None:
+        seat = (
+            select(Membership.id)
+            .join(Body, Body.id == Membership.body_id)
+            .where(
+                Membership.contact_id == Contact.id,
+                _current(today),
+                plan_filter(principal, Body.plan_id),
+            )
+        )
+        if filters.body_id is not None:
+            seat = seat.where(Membership.body_id == filters.body_id)
+        if filters.role is not None:
+            seat = seat.where(Membership.role == filters.role)
+        conds.append(seat.exists())
+    if filters.modified_since is not None:
+        conds.append(Contact.updated_at >= filters.modified_since)
+    return conds
+
+
+def count_contacts(session: Session, conds: Sequence[ColumnElement[bool]]) -> int:
+    """How many contacts match."""
+    return session.scalar(select(func.count()).select_from(Contact).where(*conds)) or 0
+
+
+def contacts_query(conds: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """Matching contacts with their organization, by family name, given name, id."""
+    return (
+        select(Contact)
+        .options(joinedload(Contact.organization))
+        .where(*conds)
+        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
+    )
+
+
+def list_contacts(
+    session: Session,
+    conds: Sequence[ColumnElement[bool]],
+    params: PageParams | None = None,
+) -> list[Contact]:
+    """One page of matching contacts (every one when `params` is None)."""
+    stmt = contacts_query(conds)
+    if params is not None:
+        stmt = stmt.limit(params.limit).offset(params.offset)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A current membership, as a contact shows it."""
+
+    contact_id: uuid.UUID
+    body_id: uuid.UUID
+    body_name: str
+    role: str
+
+
+def current_seats(
+    session: Session, principal: Principal, contact_ids: Sequence[uuid.UUID], today: date
+) -> dict[uuid.UUID, list[Seat]]:
+    """Current memberships of the contacts in bodies of the key's plans, in one query."""
+    out: dict[uuid.UUID, list[Seat]] = defaultdict(list)
+    if not contact_ids:
+        return out
+    rows = session.execute(
+        select(Membership.contact_id, Membership.body_id, Body.name, Membership.role)
+        .join(Body, Body.id == Membership.body_id)
+        .where(
+            Membership.contact_id.in_(set(contact_ids)),
+            _current(today),
+            plan_filter(principal, Body.plan_id),
+        )
+        .order_by(Body.name_folded, Body.id, Membership.role, Membership.id)
+    )
+    for contact_id, body_id, body_name, role in rows:
+        out[contact_id].append(Seat(contact_id, body_id, body_name, role))
+    return out
+
+
+def contacts_of_organization(session: Session, org_id: uuid.UUID) -> list[Contact]:
+    """Every contact working for the organization (to refresh their search text)."""
+    return list(session.scalars(select(Contact).where(Contact.organization_id == org_id)))

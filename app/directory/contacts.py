@@ -1,0 +1,227 @@
+"""Contact rules: derived text, organizations that exist, visibility, deletion and erasure."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.changes import service as changes
+from app.core.errors import Conflict, Unprocessable
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.core.writes import delete_or_conflict
+from app.directory import repository, text
+from app.directory.models import Contact, Organization
+from app.directory.repository import ContactFilters, Seat
+from app.directory.schemas import (
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    EmailRead,
+    MembershipSummary,
+    OrganizationSummary,
+    PhoneRead,
+    Visibility,
+)
+
+RESOURCE = "contact"
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+# written as JSON lists of objects: the request's models become plain dicts
+_LIST_FIELDS = ("emails", "phones")
+# what erasure wipes (the change log names these fields, never their values)
+ERASED_FIELDS = (
+    "department",
+    "emails",
+    "family_name",
+    "given_name",
+    "job_title",
+    "notes",
+    "phones",
+    "responsibilities",
+)
+
+
+def today() -> date:
+    """The date in Denmark: memberships are current from their start to their end date."""
+    return datetime.now(LOCAL_TIME).date()
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+
+def present(contact: Contact, principal: Principal, seats: Sequence[Seat] = ()) -> ContactRead:
+    """The contact as this key may see it: restricted values and notes only for editors+."""
+    sees_restricted = principal.sees_restricted
+
+    def visible(entry: dict[str, Any]) -> bool:
+        return sees_restricted or entry.get("visibility") != Visibility.restricted.value
+
+    org = contact.organization
+    return ContactRead(
+        id=contact.id,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+        given_name=None if contact.erased else contact.given_name,
+        family_name=None if contact.erased else contact.family_name,
+        display_name=(
+            text.ERASED_DISPLAY_NAME
+            if contact.erased
+            else text.display_name(contact.given_name, contact.family_name)
+        ),
+        job_title=contact.job_title,
+        department=contact.department,
+        organization_id=contact.organization_id,
+        organization=OrganizationSummary.model_validate(org) if org is not None else None,
+        emails=[EmailRead.model_validate(e) for e in contact.emails if visible(e)],
+        phones=[PhoneRead.model_validate(p) for p in contact.phones if visible(p)],
+        responsibilities=list(contact.responsibilities),
+        notes=contact.notes if sees_restricted else None,
+        archived=contact.archived,
+        erased=contact.erased,
+        memberships=[
+            MembershipSummary.model_validate(
+                {"body_id": s.body_id, "body_name": s.body_name, "role": s.role}
+            )
+            for s in seats
+        ],
+    )
+
+
+def read_one(session: Session, principal: Principal, contact: Contact) -> ContactRead:
+    """One contact with its current memberships (one query for them)."""
+    seats = repository.current_seats(session, principal, [contact.id], today())
+    return present(contact, principal, seats.get(contact.id, []))
+
+
+def list_page(
+    session: Session, principal: Principal, filters: ContactFilters, params: PageParams
+) -> tuple[list[ContactRead], int]:
+    """A page of the list and the total: three queries whatever the page size."""
+    conds = repository.contact_conditions(principal, filters, today())
+    total = repository.count_contacts(session, conds)
+    rows = repository.list_contacts(session, conds, params) if total > params.offset else []
+    seats = repository.current_seats(session, principal, [c.id for c in rows], today())
+    return [present(c, principal, seats.get(c.id, [])) for c in rows], total
+
+
+def export_all(
+    session: Session, principal: Principal, filters: ContactFilters
+) -> list[ContactRead]:
+    """Every matching contact, for the exports (memberships are not exported)."""
+    conds = repository.contact_conditions(principal, filters, today())
+    return [present(c, principal) for c in repository.list_contacts(session, conds)]
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+
+def _organization(session: Session, org_id: uuid.UUID | None) -> Organization | None:
+    if org_id is None:
+        return None
+    org = repository.get_organization(session, org_id)
+    if org is None:
+        raise Unprocessable(
+            ["body", "organization_id"], "organization_id refers to no organization."
+        )
+    return org
+
+
+def _derive(contact: Contact, org: Organization | None) -> None:
+    """Recompute what is derived from the person's fields and the organization's name."""
+    contact.search_text = text.search_text(
+        contact.given_name,
+        contact.family_name,
+        contact.job_title,
+        org.name if org is not None else None,
+        contact.responsibilities,
+    )
+    contact.responsibility_tags = text.responsibility_tags(contact.responsibilities)
+    contact.sort_family = text.sort_key(contact.family_name)
+    contact.sort_given = text.sort_key(contact.given_name)
+
+
+def create(session: Session, actor: Principal, data: ContactCreate) -> Contact:
+    """Create a contact."""
+    org = _organization(session, data.organization_id)
+    values = data.model_dump(mode="json", include={*_LIST_FIELDS})
+    contact = Contact(
+        id=uuid.uuid4(),
+        **data.model_dump(exclude={*_LIST_FIELDS, "organization_id"}),
+        **values,
+        erased=False,
+    )
+    contact.organization = org
+    _derive(contact, org)
+    session.add(contact)
+    session.flush()
+    fields = data.model_fields_set | {"given_name", "family_name"}
+    changes.record(session, actor, RESOURCE, contact.id, "created", fields)
+    return contact
+
+
+def update(session: Session, actor: Principal, contact: Contact, data: ContactUpdate) -> Contact:
+    """Apply a partial update; lists are replaced whole."""
+    if contact.erased:
+        raise Conflict("The contact has been erased; an erased contact cannot be changed.")
+    sent = data.model_dump(mode="json", include=data.model_fields_set & {*_LIST_FIELDS})
+    changed: list[str] = []
+    for name in sorted(data.model_fields_set):
+        value = sent[name] if name in sent else getattr(data, name)
+        if getattr(contact, name) != value:
+            changed.append(name)
+            if name == "organization_id":
+                contact.organization = _organization(session, value)
+            setattr(contact, name, value)
+    if not changed:
+        return contact
+    _derive(contact, contact.organization)
+    contact.touch()
+    session.flush()
+    changes.record(session, actor, RESOURCE, contact.id, "updated", changed)
+    return contact
+
+
+def delete(session: Session, actor: Principal, contact: Contact) -> None:
+    """Delete a contact nothing refers to; otherwise 409 pointing to erasure."""
+    delete_or_conflict(
+        session,
+        contact,
+        "The contact is referred to (by memberships, agenda items or meetings) and cannot be "
+        f"deleted. To remove the person's data, erase it: POST /api/v1/contacts/{contact.id}/erase "
+        "(admin); the id stays so the history that refers to it holds.",
+    )
+    changes.record(session, actor, RESOURCE, contact.id, "deleted")
+
+
+def erase(session: Session, actor: Principal, contact: Contact) -> Contact:
+    """Wipe the person's data, keep the id (archived, shown as an erased contact)."""
+    if contact.erased:
+        return contact
+    contact.given_name = ""
+    contact.family_name = ""
+    contact.job_title = None
+    contact.department = None
+    contact.emails = []
+    contact.phones = []
+    contact.notes = None
+    contact.responsibilities = []
+    contact.erased = True
+    contact.archived = True
+    contact.search_text = ""
+    contact.responsibility_tags = ""
+    contact.sort_family = ""
+    contact.sort_given = ""
+    contact.touch()
+    session.flush()
+    changes.record(session, actor, RESOURCE, contact.id, "erased", ERASED_FIELDS)
+    return contact
+
+
+def refresh_for_organization(session: Session, org: Organization) -> None:
+    """After an organization's name changed: its contacts' search text follows."""
+    for contact in repository.contacts_of_organization(session, org.id):
+        if not contact.erased:
+            _derive(contact, org)

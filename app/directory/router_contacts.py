@@ -1,0 +1,310 @@
+"""HTTP routes for contacts: CRUD, search, exports (vCard, CSV) and erasure.
+
+The export routes are registered before `/contacts/{contact_id}` so that `contacts.vcf`,
+`contacts.csv` and `{id}.vcf` are never taken for an id.
+"""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import (
+    ITEM_READ_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    NotFound,
+    responses,
+)
+from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, set_link_header
+from app.core.schemas import QueryDatetime
+from app.core.security import AdminKey, EditorKey, ReaderKey
+from app.directory import contacts, exports, repository
+from app.directory.models import Contact
+from app.directory.repository import ContactFilters
+from app.directory.schemas import (
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    OrganizationKind,
+)
+from app.governance.enums import MemberRole
+
+router = APIRouter(prefix="/api/v1", tags=["contacts"])
+
+
+class VCardResponse(Response):
+    """vCard 4.0 (RFC 6350), UTF-8."""
+
+    media_type = exports.VCARD_MEDIA_TYPE
+    charset = "utf-8"
+
+
+class CsvResponse(Response):
+    """CSV (RFC 4180), UTF-8 with BOM."""
+
+    media_type = exports.CSV_MEDIA_TYPE
+    charset = "utf-8"
+
+
+def contact_filters(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Substring of the name, job title, organisation name or a "
+            "responsibility; case-insensitive (æ, ø, å included); `%` and `_` are literal.",
+        ),
+    ] = None,
+    organization_id: Annotated[
+        uuid.UUID | None, Query(description="Only people of this organization.")
+    ] = None,
+    organization_kind: Annotated[
+        OrganizationKind | None, Query(description="Only people of organizations of this kind.")
+    ] = None,
+    responsibility: Annotated[
+        str | None,
+        Query(max_length=100, description="Only people with this responsibility tag (any case)."),
+    ] = None,
+    body_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only current members of this body (of the key's plans)."),
+    ] = None,
+    role: Annotated[
+        MemberRole | None,
+        Query(description="Only people with a current membership in this role."),
+    ] = None,
+    include_archived: Annotated[
+        bool, Query(description="Also archived (and erased) contacts.")
+    ] = False,
+) -> ContactFilters:
+    """The contact list's filters (shared by the exports)."""
+    return ContactFilters(
+        q=q,
+        organization_id=organization_id,
+        organization_kind=organization_kind.value if organization_kind else None,
+        responsibility=responsibility,
+        body_id=body_id,
+        role=role.value if role else None,
+        include_archived=include_archived,
+    )
+
+
+FiltersDep = Annotated[ContactFilters, Depends(contact_filters)]
+ModifiedSince = Annotated[
+    QueryDatetime | None,
+    Query(description="Only records updated at or after this time (RFC 3339, with offset)."),
+]
+
+
+def valid_contact(contact_id: uuid.UUID, session: SessionDep) -> Contact:
+    """The contact in the path, or 404."""
+    contact = repository.get_contact(session, contact_id)
+    if contact is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    return contact
+
+
+ContactDep = Annotated[Contact, Depends(valid_contact)]
+
+
+def _location(contact: Contact) -> str:
+    return f"/api/v1/contacts/{contact.id}"
+
+
+def _export_responses(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": description,
+            "content": {media_type: {"schema": {"type": "string"}}},
+            "headers": {
+                "Content-Disposition": {
+                    "description": "attachment with a file name",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    }
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+# ---- exports (before /contacts/{contact_id}) ---------------------------------------------
+
+
+@router.get(
+    "/contacts.vcf",
+    operation_id="export_contacts_vcard",
+    response_class=VCardResponse,
+    responses={
+        **_export_responses(exports.VCARD_MEDIA_TYPE, "Every matching contact as vCard 4.0."),
+        **responses(*READ_ERRORS),
+    },
+)
+def export_contacts_vcard(
+    session: SessionDep,
+    key: ReaderKey,
+    filters: FiltersDep,
+    modified_since: ModifiedSince = None,
+) -> VCardResponse:
+    """Every matching contact (same filters and visibility as the list, unpaged) as vCards."""
+    rows = contacts.export_all(session, key, _with_since(filters, modified_since))
+    return VCardResponse(exports.vcards(rows), headers=_attachment("contacts.vcf"))
+
+
+@router.get(
+    "/contacts.csv",
+    operation_id="export_contacts_csv",
+    response_class=CsvResponse,
+    responses={
+        **_export_responses(
+            exports.CSV_MEDIA_TYPE, "Every matching contact as CSV (UTF-8 with BOM, header row)."
+        ),
+        **responses(*READ_ERRORS),
+    },
+)
+def export_contacts_csv(
+    session: SessionDep,
+    key: ReaderKey,
+    filters: FiltersDep,
+    modified_since: ModifiedSince = None,
+) -> CsvResponse:
+    """Every matching contact (same filters and visibility as the list, unpaged) as CSV."""
+    rows = contacts.export_all(session, key, _with_since(filters, modified_since))
+    return CsvResponse(exports.csv_document(rows), headers=_attachment("contacts.csv"))
+
+
+@router.get(
+    "/contacts/{contact_id}.vcf",
+    operation_id="export_contact_vcard",
+    response_class=VCardResponse,
+    responses={
+        **_export_responses(exports.VCARD_MEDIA_TYPE, "The contact as a vCard 4.0."),
+        **responses(400, 401, 403, 404, 422),
+    },
+)
+def export_contact_vcard(key: ReaderKey, contact: ContactDep) -> VCardResponse:
+    """One contact as a vCard (restricted values only for editors and admins)."""
+    card = exports.vcard(contacts.present(contact, key))
+    return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))
+
+
+def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
+    if modified_since is None:
+        return filters
+    return ContactFilters(**{**filters.__dict__, "modified_since": modified_since})
+
+
+# ---- the list and single contacts --------------------------------------------------------
+
+
+@router.get(
+    "/contacts",
+    operation_id="list_contacts",
+    response_model=Page[ContactRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_contacts(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    filters: FiltersDep,
+) -> Page[ContactRead]:
+    """The directory, by family name, given name; archived contacts only on request.
+
+    Each contact carries its current memberships (of the key's plans). A page takes the
+    same few queries whatever its size.
+    """
+    items, total = contacts.list_page(session, key, _with_since(filters, page.modified_since), page)
+    set_link_header(request, response, page, total)
+    return Page[ContactRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/contacts",
+    operation_id="create_contact",
+    status_code=201,
+    response_model=ContactRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_contact(
+    request: Request, session: SessionDep, key: EditorKey, body: ContactCreate
+) -> Response:
+    """Create a contact. Phone numbers are stored in E.164 (Denmark by default)."""
+    contact = contacts.create(session, key, body)
+    return resource_response(
+        request,
+        contacts.present(contact, key),
+        status_code=201,
+        location=_location(contact),
+    )
+
+
+@router.get(
+    "/contacts/{contact_id}",
+    operation_id="get_contact",
+    response_model=ContactRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_contact(
+    request: Request, session: SessionDep, key: ReaderKey, contact: ContactDep
+) -> Response:
+    """One contact, with its current memberships in bodies of the key's plans."""
+    return resource_response(request, contacts.read_one(session, key, contact))
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    operation_id="update_contact",
+    response_model=ContactRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_contact(
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    contact: ContactDep,
+    body: ContactUpdate,
+) -> Response:
+    """Change a contact; `emails`, `phones` and `responsibilities` are replaced whole."""
+    check_if_match(request, contacts.read_one(session, key, contact))
+    contacts.update(session, key, contact, body)
+    return resource_response(request, contacts.read_one(session, key, contact))
+
+
+@router.delete(
+    "/contacts/{contact_id}",
+    operation_id="delete_contact",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_contact(
+    request: Request, session: SessionDep, key: EditorKey, contact: ContactDep
+) -> Response:
+    """Delete a contact nothing refers to; a referred-to one answers 409 (erase it instead)."""
+    check_if_match(request, contacts.read_one(session, key, contact))
+    contacts.delete(session, key, contact)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/contacts/{contact_id}/erase",
+    operation_id="erase_contact",
+    response_model=ContactRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def erase_contact(
+    request: Request, session: SessionDep, key: AdminKey, contact: ContactDep
+) -> Response:
+    """Wipe the person's names, title, department, e-mails, phones, notes and
+    responsibilities (admin). The id stays, so what refers to it holds; the change log
+    records the erasure without values. Erasing an erased contact changes nothing."""
+    check_if_match(request, contacts.read_one(session, key, contact))
+    contacts.erase(session, key, contact)
+    return resource_response(request, contacts.read_one(session, key, contact))
