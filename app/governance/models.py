@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Entity
@@ -33,13 +33,16 @@ class Plan(Entity):
     focus_areas: Mapped[list[Any]] = mapped_column(default=list)
 
     partner_links: Mapped[list["PlanPartner"]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", order_by="PlanPartner.organization_id"
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PlanPartner.organization_id",
     )
 
     @property
     def partner_ids(self) -> list[uuid.UUID]:
         """The partner organizations, in a stable order."""
-        return [link.organization_id for link in self.partner_links]
+        return sorted(link.organization_id for link in self.partner_links)
 
 
 class PlanPartner(Base):
@@ -55,6 +58,16 @@ class Body(Entity):
     """A board, steering group, working group, … of a plan."""
 
     __tablename__ = "bodies"
+    # DESIGN §2 rule 2, held by the database too: one active board per plan, even under races
+    __table_args__ = (
+        Index(
+            "uq_bodies_active_board",
+            "plan_id",
+            unique=True,
+            sqlite_where=text("kind = 'board' AND active"),
+            postgresql_where=text("kind = 'board' AND active"),
+        ),
+    )
 
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -89,3 +102,5 @@ class Membership(Entity):
     start_date: Mapped[date | None] = mapped_column(Date, default=None)
     end_date: Mapped[date | None] = mapped_column(Date, default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+
+    body: Mapped[Body] = relationship(lazy="raise")

@@ -83,6 +83,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_bodies_plan_id"), "bodies", ["plan_id"])
     op.create_index(op.f("ix_bodies_reports_to_id"), "bodies", ["reports_to_id"])
     op.create_index(op.f("ix_bodies_updated_at"), "bodies", ["updated_at"])
+    # one active board per plan (DESIGN §2 rule 2), also under concurrent writes
+    op.create_index(
+        "uq_bodies_active_board",
+        "bodies",
+        ["plan_id"],
+        unique=True,
+        sqlite_where=sa.text("kind = 'board' AND active"),
+        postgresql_where=sa.text("kind = 'board' AND active"),
+    )
     op.create_table(
         "memberships",
         sa.Column("body_id", sa.Uuid(), nullable=False),

@@ -1,0 +1,165 @@
+"""HTTP routes for bodies and their memberships."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import EditorKey, ReaderKey
+from app.governance import bodies, memberships, repository
+from app.governance.dependencies import BodyDep
+from app.governance.enums import BodyKind, MemberRole
+from app.governance.models import Body
+from app.governance.schemas import (
+    BodyCreate,
+    BodyRead,
+    BodyUpdate,
+    MembershipCreate,
+    MembershipRead,
+    QueryDate,
+)
+
+router = APIRouter(prefix="/api/v1/bodies", tags=["bodies"])
+
+
+def _location(body: Body) -> str:
+    return f"/api/v1/bodies/{body.id}"
+
+
+@router.get(
+    "",
+    operation_id="list_bodies",
+    response_model=Page[BodyRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_bodies(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    plan_id: uuid.UUID | None = None,
+    kind: BodyKind | None = None,
+    active: bool | None = None,
+) -> Page[BodyRead]:
+    """List bodies by name (a key limited to some plans sees only theirs)."""
+    stmt = repository.bodies_query(page, key, plan_id=plan_id, kind=kind, active=active)
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[BodyRead](
+        items=[BodyRead.model_validate(b) for b in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    operation_id="create_body",
+    status_code=201,
+    response_model=BodyRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_body(
+    request: Request, session: SessionDep, key: EditorKey, body: BodyCreate
+) -> Response:
+    """Create a body; at most one active board per plan (409, rule `single-board`)."""
+    created = bodies.create(session, key, body)
+    return resource_response(
+        request, BodyRead.model_validate(created), status_code=201, location=_location(created)
+    )
+
+
+@router.get(
+    "/{body_id}",
+    operation_id="get_body",
+    response_model=BodyRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
+    """One body."""
+    return resource_response(request, BodyRead.model_validate(body))
+
+
+@router.patch(
+    "/{body_id}",
+    operation_id="update_body",
+    response_model=BodyRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_body(
+    request: Request, session: SessionDep, key: EditorKey, body: BodyDep, changes: BodyUpdate
+) -> Response:
+    """Change a body (deactivate it with `active: false`)."""
+    check_if_match(request, BodyRead.model_validate(body))
+    bodies.update(session, key, body, changes)
+    return resource_response(request, BodyRead.model_validate(body))
+
+
+@router.delete(
+    "/{body_id}",
+    operation_id="delete_body",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_body(request: Request, session: SessionDep, key: EditorKey, body: BodyDep) -> Response:
+    """Delete a body that nothing refers to."""
+    check_if_match(request, BodyRead.model_validate(body))
+    bodies.delete(session, key, body)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{body_id}/memberships",
+    operation_id="list_body_memberships",
+    response_model=Page[MembershipRead],
+    responses=responses(400, 401, 403, 404, 422),
+)
+def list_body_memberships(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _key: ReaderKey,
+    body: BodyDep,
+    page: PageDep,
+    active_on: Annotated[
+        QueryDate | None, Query(description="Only memberships holding on this day.")
+    ] = None,
+    role: MemberRole | None = None,
+) -> Page[MembershipRead]:
+    """A body's memberships by start date (undated first); `active_on` keeps those holding
+    on that day."""
+    stmt = repository.memberships_query(page, body_id=body.id, active_on=active_on, role=role)
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[MembershipRead](
+        items=[MembershipRead.model_validate(m) for m in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/{body_id}/memberships",
+    operation_id="create_membership",
+    status_code=201,
+    response_model=MembershipRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_membership(
+    request: Request, session: SessionDep, key: EditorKey, body: BodyDep, data: MembershipCreate
+) -> Response:
+    """Give a contact a seat in the body."""
+    membership = memberships.create(session, key, body, data)
+    return resource_response(
+        request,
+        MembershipRead.model_validate(membership),
+        status_code=201,
+        location=f"/api/v1/memberships/{membership.id}",
+    )

@@ -1,0 +1,58 @@
+"""HTTP routes for single memberships."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, WRITE_ERRORS, responses
+from app.core.http import check_if_match, resource_response
+from app.core.security import EditorKey, ReaderKey
+from app.governance import memberships
+from app.governance.dependencies import MembershipDep
+from app.governance.schemas import MembershipRead, MembershipUpdate
+
+router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
+
+
+@router.get(
+    "/{membership_id}",
+    operation_id="get_membership",
+    response_model=MembershipRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_membership(request: Request, _key: ReaderKey, membership: MembershipDep) -> Response:
+    """One membership."""
+    return resource_response(request, MembershipRead.model_validate(membership))
+
+
+@router.patch(
+    "/{membership_id}",
+    operation_id="update_membership",
+    response_model=MembershipRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_membership(
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    membership: MembershipDep,
+    body: MembershipUpdate,
+) -> Response:
+    """Change a membership (end it with `end_date`)."""
+    check_if_match(request, MembershipRead.model_validate(membership))
+    memberships.update(session, key, membership, body)
+    return resource_response(request, MembershipRead.model_validate(membership))
+
+
+@router.delete(
+    "/{membership_id}",
+    operation_id="delete_membership",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_membership(
+    request: Request, session: SessionDep, key: EditorKey, membership: MembershipDep
+) -> Response:
+    """Delete a membership (to keep its history, set `end_date` instead)."""
+    check_if_match(request, MembershipRead.model_validate(membership))
+    memberships.delete(session, key, membership)
+    return Response(status_code=204)

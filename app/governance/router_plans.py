@@ -1,0 +1,138 @@
+"""HTTP routes for plans, their structure and their governance check."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import EditorKey, ReaderKey
+from app.governance import check, plans, repository, structure
+from app.governance.dependencies import PlanDep
+from app.governance.enums import PlanStatus
+from app.governance.models import Plan
+from app.governance.schemas import (
+    GovernanceCheck,
+    PlanCreate,
+    PlanRead,
+    PlanStructure,
+    PlanUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+
+
+def _location(plan: Plan) -> str:
+    return f"/api/v1/plans/{plan.id}"
+
+
+@router.get(
+    "",
+    operation_id="list_plans",
+    response_model=Page[PlanRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_plans(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    status: PlanStatus | None = None,
+    municipality_id: uuid.UUID | None = None,
+) -> Page[PlanRead]:
+    """List plans by name (a key limited to some plans sees only those)."""
+    stmt = repository.plans_query(page, key, status=status, municipality_id=municipality_id)
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[PlanRead](
+        items=[PlanRead.model_validate(p) for p in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    operation_id="create_plan",
+    status_code=201,
+    response_model=PlanRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_plan(
+    request: Request, session: SessionDep, key: EditorKey, body: PlanCreate
+) -> Response:
+    """Create a plan; without `focus_areas` it gets its funding round's."""
+    plan = plans.create(session, key, body)
+    return resource_response(
+        request, PlanRead.model_validate(plan), status_code=201, location=_location(plan)
+    )
+
+
+@router.get(
+    "/{plan_id}",
+    operation_id="get_plan",
+    response_model=PlanRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
+    """One plan."""
+    return resource_response(request, PlanRead.model_validate(plan))
+
+
+@router.patch(
+    "/{plan_id}",
+    operation_id="update_plan",
+    response_model=PlanRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_plan(
+    request: Request, session: SessionDep, key: EditorKey, plan: PlanDep, body: PlanUpdate
+) -> Response:
+    """Change a plan (end it with `status: ended`)."""
+    check_if_match(request, PlanRead.model_validate(plan))
+    plans.update(session, key, plan, body)
+    return resource_response(request, PlanRead.model_validate(plan))
+
+
+@router.delete(
+    "/{plan_id}",
+    operation_id="delete_plan",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_plan(request: Request, session: SessionDep, key: EditorKey, plan: PlanDep) -> Response:
+    """Delete a plan that has no bodies."""
+    check_if_match(request, PlanRead.model_validate(plan))
+    plans.delete(session, key, plan)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{plan_id}/structure",
+    operation_id="get_plan_structure",
+    response_model=PlanStructure,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_plan_structure(
+    request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
+) -> Response:
+    """The whole organisation in one call: active bodies, reporting lines, current members
+    and liaisons."""
+    return resource_response(request, structure.build_structure(session, plan))
+
+
+@router.get(
+    "/{plan_id}/governance-check",
+    operation_id="get_plan_governance_check",
+    response_model=GovernanceCheck,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_plan_governance_check(
+    request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
+) -> Response:
+    """Check the plan against good practice; findings by severity, then rule."""
+    return resource_response(request, GovernanceCheck(findings=check.run_check(session, plan)))

@@ -1,0 +1,172 @@
+"""Every code list of the API with Danish and English labels (`GET /api/v1/vocabularies`).
+
+Other domains take their labels from here, e.g. `label("meeting_modes", mode)` for an ICS
+`CATEGORIES` value, or `MEETING_MODE_LABELS_DA[mode]`.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+from app.directory.schemas import OrganizationKind
+from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
+from app.meetings.enums import (
+    AgendaItemKind,
+    DecisionImpact,
+    DecisionStatus,
+    MeetingMode,
+    MeetingStatus,
+)
+
+Language = Literal["da", "en"]
+
+
+class Label(NamedTuple):
+    """A code's label in Danish and English."""
+
+    da: str
+    en: str
+
+
+ORGANIZATION_KINDS: dict[str, Label] = {
+    OrganizationKind.municipality: Label("Kommune", "Municipality"),
+    OrganizationKind.housing_organization: Label("Boligorganisation", "Housing organisation"),
+    OrganizationKind.housing_department: Label("Boligafdeling", "Housing department"),
+    OrganizationKind.institution: Label("Institution", "Institution"),
+    OrganizationKind.police: Label("Politi", "Police"),
+    OrganizationKind.other: Label("Andet", "Other"),
+}
+
+BODY_KINDS: dict[str, Label] = {
+    BodyKind.board: Label("Bestyrelse", "Board"),
+    BodyKind.steering_group: Label("Styregruppe", "Steering group"),
+    BodyKind.working_group: Label("Arbejdsgruppe", "Working group"),
+    BodyKind.follow_up_group: Label("Følgegruppe", "Follow-up group"),
+    BodyKind.secretariat: Label("Sekretariat", "Secretariat"),
+    BodyKind.other: Label("Andet", "Other"),
+}
+
+MEMBER_ROLES: dict[str, Label] = {
+    MemberRole.chair: Label("Formand", "Chair"),
+    MemberRole.co_chair: Label("Medformand", "Co-chair"),
+    MemberRole.vice_chair: Label("Næstformand", "Vice-chair"),
+    MemberRole.member: Label("Medlem", "Member"),
+    MemberRole.secretary: Label("Sekretær", "Secretary"),
+    MemberRole.liaison: Label("Bindeled", "Liaison"),
+    MemberRole.observer: Label("Observatør", "Observer"),
+    MemberRole.substitute: Label("Suppleant", "Substitute"),
+}
+
+PLAN_STATUSES: dict[str, Label] = {
+    PlanStatus.draft: Label("Kladde", "Draft"),
+    PlanStatus.active: Label("Aktiv", "Active"),
+    PlanStatus.ended: Label("Afsluttet", "Ended"),
+}
+
+MEETING_MODES: dict[str, Label] = {
+    MeetingMode.plan_review: Label("Fremdrift i helhedsplanen", "Plan review"),
+    MeetingMode.urban_development: Label("Strategisk byudvikling", "Strategic urban development"),
+    MeetingMode.regular: Label("Ordinært møde", "Regular meeting"),
+}
+
+MEETING_STATUSES: dict[str, Label] = {
+    MeetingStatus.planned: Label("Planlagt", "Planned"),
+    MeetingStatus.invited: Label("Indkaldt", "Invited"),
+    MeetingStatus.held: Label("Afholdt", "Held"),
+    MeetingStatus.minutes_approved: Label("Referat godkendt", "Minutes approved"),
+    MeetingStatus.cancelled: Label("Aflyst", "Cancelled"),
+}
+
+AGENDA_ITEM_KINDS: dict[str, Label] = {
+    AgendaItemKind.decision: Label("Beslutning", "Decision"),
+    AgendaItemKind.information: Label("Orientering", "Information"),
+    AgendaItemKind.discussion: Label("Drøftelse", "Discussion"),
+    AgendaItemKind.trouble: Label("Bøvl", "Trouble"),
+    AgendaItemKind.success: Label("Blær", "Success"),
+}
+
+AGENDA_FORMATS: dict[str, Label] = {
+    AgendaFormat.standard: Label("Almindelig dagsorden", "Standard agenda"),
+    AgendaFormat.trouble_and_success: Label("Bøvl og blær", "Trouble and success"),
+}
+
+DECISION_IMPACTS: dict[str, Label] = {
+    DecisionImpact.routine: Label("Hverdagsbeslutning", "Routine decision"),
+    DecisionImpact.major: Label("Større beslutning", "Major decision"),
+}
+
+DECISION_STATUSES: dict[str, Label] = {
+    DecisionStatus.decided: Label("Besluttet", "Decided"),
+    DecisionStatus.escalated: Label("Sendt videre", "Escalated"),
+    DecisionStatus.resolved: Label("Afgjort", "Resolved"),
+}
+
+CONTACT_VISIBILITIES: dict[str, Label] = {
+    "public": Label("Offentlig", "Public"),
+    "partnership": Label("Partnerskabet", "Partnership"),
+    "restricted": Label("Begrænset", "Restricted"),
+}
+
+CONTACT_LABELS: dict[str, Label] = {
+    "work": Label("Arbejde", "Work"),
+    "mobile": Label("Mobil", "Mobile"),
+    "home": Label("Privat", "Home"),
+    "other": Label("Andet", "Other"),
+}
+
+# Focus areas (indsatsområder) per funding round (bevillingsramme): the keys are stable codes,
+# the Danish label is the name a plan gets by default.
+FUNDING_ROUNDS: dict[str, Label] = {
+    "2019-2026": Label("Landsbyggefonden 2019-2026", "National Building Fund 2019-2026"),
+}
+
+FOCUS_AREAS: dict[str, dict[str, Label]] = {
+    "2019-2026": {
+        "education_and_life_chances": Label(
+            "Uddannelse og livschancer", "Education and life chances"
+        ),
+        "employment": Label("Beskæftigelse", "Employment"),
+        "crime_prevention": Label("Kriminalitetsforebyggelse", "Crime prevention"),
+        "cohesion_and_citizenship": Label(
+            "Sammenhængskraft og medborgerskab", "Cohesion and citizenship"
+        ),
+    },
+}
+
+# name in the API → (code list, the enum it labels, or None for lists without one)
+CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
+    "organization_kinds": (ORGANIZATION_KINDS, OrganizationKind),
+    "body_kinds": (BODY_KINDS, BodyKind),
+    "member_roles": (MEMBER_ROLES, MemberRole),
+    "plan_statuses": (PLAN_STATUSES, PlanStatus),
+    "meeting_modes": (MEETING_MODES, MeetingMode),
+    "meeting_statuses": (MEETING_STATUSES, MeetingStatus),
+    "agenda_item_kinds": (AGENDA_ITEM_KINDS, AgendaItemKind),
+    "agenda_formats": (AGENDA_FORMATS, AgendaFormat),
+    "decision_impacts": (DECISION_IMPACTS, DecisionImpact),
+    "decision_statuses": (DECISION_STATUSES, DecisionStatus),
+    "contact_visibilities": (CONTACT_VISIBILITIES, None),
+    "contact_labels": (CONTACT_LABELS, None),
+}
+
+# The Danish mode labels, e.g. for iCalendar CATEGORIES.
+MEETING_MODE_LABELS_DA: Mapping[str, str] = {code: lb.da for code, lb in MEETING_MODES.items()}
+
+
+def label(code_list: str, code: str, language: Language = "da") -> str:
+    """The label of `code` in one of `CODE_LISTS`; the code itself when it has none."""
+    labels = CODE_LISTS[code_list][0].get(code)
+    if labels is None:
+        return code
+    return labels.da if language == "da" else labels.en
+
+
+def mode_label(mode: str, language: Language = "da") -> str:
+    """A meeting mode's label: `mode_label("urban_development")` → "Strategisk byudvikling"."""
+    return label("meeting_modes", mode, language)
+
+
+def default_focus_areas(funding_round: str | None) -> list[dict[str, str]]:
+    """A funding round's focus areas as a plan stores them (`[{key, name}]`); [] if unknown."""
+    areas = FOCUS_AREAS.get(funding_round or "", {})
+    return [{"key": key, "name": lb.da} for key, lb in areas.items()]
