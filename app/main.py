@@ -19,6 +19,10 @@ from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimit
 from app.directory.router_contacts import router as contacts_router
 from app.directory.router_organizations import router as organizations_router
+from app.governance.router_bodies import router as bodies_router
+from app.governance.router_memberships import router as memberships_router
+from app.governance.router_plans import router as plans_router
+from app.governance.router_vocabularies import router as vocabularies_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 
@@ -36,6 +40,10 @@ ROUTERS = [
     changes_router,
     organizations_router,
     contacts_router,
+    plans_router,
+    bodies_router,
+    memberships_router,
+    vocabularies_router,
 ]
 
 
@@ -59,7 +67,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the ASGI application."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    logging.basicConfig()
+    logging.getLogger("samstyre").setLevel(settings.log_level.upper())
     app = FastAPI(
         title=API_TITLE,
         version=API_VERSION,

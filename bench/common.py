@@ -1,0 +1,150 @@
+"""Shared benchmark plumbing: throwaway databases, a real uvicorn server, HTTP timing."""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.core.db import make_sessionmaker  # noqa: E402
+from app.core.security import Role  # noqa: E402
+from app.keys.service import create_key  # noqa: E402
+from tests.databases import fresh_database  # noqa: E402
+
+
+@dataclass
+class Timing:
+    """Latency percentiles and throughput of one measured request."""
+
+    name: str
+    requests: int
+    p50_ms: float
+    p95_ms: float
+    rps: float
+
+    def row(self, backend: str, size: str) -> str:
+        """A Markdown table row."""
+        return (
+            f"| {backend} | {size} | {self.name} | {self.p50_ms:.1f} | {self.p95_ms:.1f} "
+            f"| {self.rps:.0f} |"
+        )
+
+
+TABLE_HEADER = "| database | size | request | p50 ms | p95 ms | req/s |\n|---|---|---|---|---|---|"
+
+
+@contextmanager
+def database(backend: str) -> Iterator[Engine]:
+    """A fresh, migrated database of the given backend, dropped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(backend, Path(tmp)) as engine:
+        yield engine
+
+
+def admin_key(engine: Engine) -> str:
+    """Create an admin key; return its secret."""
+    with make_sessionmaker(engine)() as session:
+        _key, secret = create_key(session, "bench", Role.admin)
+        session.commit()
+    return secret
+
+
+def seed(engine: Engine, fill: Callable[[Session], None]) -> None:
+    """Run `fill` in one committed session."""
+    with make_sessionmaker(engine)() as session:
+        fill(session)
+        session.commit()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(engine: Engine) -> Iterator[str]:
+    """uvicorn with one worker on a free loopback port; yields the base URL."""
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "SAMSTYRE_DATABASE_URL": url, "SAMSTYRE_LOG_LEVEL": "warning"}
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            Path(sys.executable).parent / "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def measure(
+    base: str,
+    key: str,
+    name: str,
+    path: str,
+    requests: int = 300,
+    concurrency: int = 4,
+    warmup: int = 20,
+) -> Timing:
+    """Send `requests` GETs (bounded), `concurrency` at a time; latency and throughput."""
+    headers = {"Authorization": f"Bearer {key}"}
+    latencies: list[float] = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for _ in range(warmup):
+            client.get(path).raise_for_status()
+
+        def one(_i: int) -> float:
+            start = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - start
+            response.raise_for_status()
+            return elapsed
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            latencies = list(pool.map(one, range(requests)))
+        wall = time.perf_counter() - started
+    latencies.sort()
+    return Timing(
+        name=name,
+        requests=requests,
+        p50_ms=statistics.median(latencies) * 1000,
+        p95_ms=latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        rps=requests / wall,
+    )
