@@ -11,7 +11,7 @@ from app.core.http import check_if_match, resource_response
 from app.core.pagination import Page, PageDep, fetch_page, set_link_header
 from app.core.security import EditorKey, ReaderKey
 from app.governance import bodies, memberships, repository
-from app.governance.dependencies import BodyDep
+from app.governance.dependencies import BodyDep, BodyEditDep
 from app.governance.enums import BodyKind, MemberRole
 from app.governance.models import Body
 from app.governance.schemas import (
@@ -93,7 +93,7 @@ def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
     responses=responses(*WRITE_ERRORS),
 )
 def update_body(
-    request: Request, session: SessionDep, key: EditorKey, body: BodyDep, changes: BodyUpdate
+    request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, changes: BodyUpdate
 ) -> Response:
     """Change a body (deactivate it with `active: false`)."""
     check_if_match(request, BodyRead.model_validate(body))
@@ -107,7 +107,9 @@ def update_body(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_body(request: Request, session: SessionDep, key: EditorKey, body: BodyDep) -> Response:
+def delete_body(
+    request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep
+) -> Response:
     """Delete a body that nothing refers to."""
     check_if_match(request, BodyRead.model_validate(body))
     bodies.delete(session, key, body)
@@ -153,7 +155,7 @@ def list_body_memberships(
     responses=responses(*WRITE_ERRORS),
 )
 def create_membership(
-    request: Request, session: SessionDep, key: EditorKey, body: BodyDep, data: MembershipCreate
+    request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, data: MembershipCreate
 ) -> Response:
     """Give a contact a seat in the body."""
     membership = memberships.create(session, key, body, data)

@@ -7,7 +7,7 @@ from app.core.errors import ITEM_READ_ERRORS, WRITE_ERRORS, responses
 from app.core.http import check_if_match, resource_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import memberships
-from app.governance.dependencies import MembershipDep
+from app.governance.dependencies import MembershipDep, MembershipEditDep
 from app.governance.schemas import MembershipRead, MembershipUpdate
 
 router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
@@ -34,7 +34,7 @@ def update_membership(
     request: Request,
     session: SessionDep,
     key: EditorKey,
-    membership: MembershipDep,
+    membership: MembershipEditDep,
     body: MembershipUpdate,
 ) -> Response:
     """Change a membership (end it with `end_date`)."""
@@ -50,7 +50,7 @@ def update_membership(
     responses=responses(*WRITE_ERRORS),
 )
 def delete_membership(
-    request: Request, session: SessionDep, key: EditorKey, membership: MembershipDep
+    request: Request, session: SessionDep, key: EditorKey, membership: MembershipEditDep
 ) -> Response:
     """Delete a membership (to keep its history, set `end_date` instead)."""
     check_if_match(request, MembershipRead.model_validate(membership))

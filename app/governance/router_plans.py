@@ -10,7 +10,7 @@ from app.core.http import check_if_match, resource_response
 from app.core.pagination import Page, PageDep, fetch_page, set_link_header
 from app.core.security import EditorKey, ReaderKey
 from app.governance import check, plans, repository, structure
-from app.governance.dependencies import PlanDep
+from app.governance.dependencies import PlanDep, PlanEditDep
 from app.governance.enums import PlanStatus
 from app.governance.models import Plan
 from app.governance.schemas import (
@@ -90,7 +90,7 @@ def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
     responses=responses(*WRITE_ERRORS),
 )
 def update_plan(
-    request: Request, session: SessionDep, key: EditorKey, plan: PlanDep, body: PlanUpdate
+    request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep, body: PlanUpdate
 ) -> Response:
     """Change a plan (end it with `status: ended`)."""
     check_if_match(request, PlanRead.model_validate(plan))
@@ -104,7 +104,9 @@ def update_plan(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_plan(request: Request, session: SessionDep, key: EditorKey, plan: PlanDep) -> Response:
+def delete_plan(
+    request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep
+) -> Response:
     """Delete a plan that has no bodies."""
     check_if_match(request, PlanRead.model_validate(plan))
     plans.delete(session, key, plan)
