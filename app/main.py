@@ -25,6 +25,10 @@ from app.governance.router_plans import router as plans_router
 from app.governance.router_vocabularies import router as vocabularies_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
+from app.meetings.router_agenda import router as agenda_router
+from app.meetings.router_calendar import router as calendar_router
+from app.meetings.router_decisions import router as decisions_router
+from app.meetings.router_meetings import router as meetings_router
 
 API_TITLE = "Samstyre"
 API_VERSION = "1.0.0"
@@ -44,6 +48,11 @@ ROUTERS = [
     bodies_router,
     memberships_router,
     vocabularies_router,
+    # .ics feeds before the JSON routes, so `/meetings/{id}` never captures `{id}.ics`
+    calendar_router,
+    meetings_router,
+    agenda_router,
+    decisions_router,
 ]
 
 

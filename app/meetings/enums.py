@@ -44,3 +44,18 @@ class DecisionStatus(StrEnum):
     decided = "decided"
     escalated = "escalated"
     resolved = "resolved"
+
+
+# The moves a meeting's status may make by PATCH (DESIGN §4, issue 5).
+STATUS_MOVES: dict[str, frozenset[str]] = {
+    MeetingStatus.planned: frozenset(
+        {MeetingStatus.invited, MeetingStatus.held, MeetingStatus.cancelled}
+    ),
+    MeetingStatus.invited: frozenset({MeetingStatus.held, MeetingStatus.cancelled}),
+    MeetingStatus.held: frozenset({MeetingStatus.minutes_approved}),
+    MeetingStatus.minutes_approved: frozenset(),
+    MeetingStatus.cancelled: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.invited})
+HELD_STATUSES = frozenset({MeetingStatus.held, MeetingStatus.minutes_approved})

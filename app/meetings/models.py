@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Entity
 
@@ -21,6 +21,24 @@ agenda_item_sources = Table(
     Column("agenda_item_id", ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True),
     Column("decision_id", ForeignKey("decisions.id"), primary_key=True, index=True),
 )
+
+
+class MeetingAttendee(Base):
+    """A contact invited to a meeting (mapped onto `meeting_attendees`)."""
+
+    __table__ = meeting_attendees
+
+    meeting_id: Mapped[uuid.UUID]
+    contact_id: Mapped[uuid.UUID]
+
+
+class AgendaItemSource(Base):
+    """A decision an agenda item brings before the body (mapped onto `agenda_item_sources`)."""
+
+    __table__ = agenda_item_sources
+
+    agenda_item_id: Mapped[uuid.UUID]
+    decision_id: Mapped[uuid.UUID]
 
 
 class Meeting(Entity):
@@ -41,6 +59,23 @@ class Meeting(Entity):
     minutes: Mapped[str | None] = mapped_column(Text, default=None)
     # iCalendar SEQUENCE: grows with each change a calendar client should notice
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    attendee_links: Mapped[list[MeetingAttendee]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MeetingAttendee.contact_id",
+    )
+
+    @property
+    def attendee_ids(self) -> list[uuid.UUID]:
+        """The invited contacts, in a stable order."""
+        return [link.contact_id for link in self.attendee_links]
+
+    def bump(self) -> None:
+        """A change calendars should notice: a new SEQUENCE and a new `updated_at`."""
+        self.sequence = (self.sequence or 0) + 1
+        self.touch()
 
 
 class AgendaItem(Entity):
@@ -67,6 +102,23 @@ class AgendaItem(Entity):
     source_body_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("bodies.id"), index=True, default=None
     )
+
+    source_links: Mapped[list[AgendaItemSource]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="AgendaItemSource.decision_id",
+    )
+
+    @property
+    def source_decision_ids(self) -> list[uuid.UUID]:
+        """The decisions this item brings up from a body below."""
+        return [link.decision_id for link in self.source_links]
+
+    @property
+    def number(self) -> str:
+        """The display label: "1", "2", …"""
+        return str(self.position)
 
 
 class Decision(Entity):

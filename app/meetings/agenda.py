@@ -1,0 +1,287 @@
+"""Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.changes import service as changes
+from app.core.errors import Conflict, RuleViolation, Unprocessable
+from app.core.security import Principal
+from app.core.writes import apply_changes
+from app.governance.models import Body, Plan
+from app.meetings import repository
+from app.meetings.enums import AgendaItemKind, MeetingMode
+from app.meetings.models import AgendaItem, Meeting
+from app.meetings.schemas import AgendaItemCreate, AgendaItemUpdate
+
+RESOURCE = "agenda_item"
+TROUBLE_AND_SUCCESS = "trouble_and_success"
+FORMAT_KINDS = frozenset({AgendaItemKind.trouble, AgendaItemKind.success})
+
+# urban_development's standing items (DESIGN §1: Randers' strategic board)
+URBAN_DEVELOPMENT_ITEMS: list[tuple[str, str]] = [
+    ("physical_development", "Fysisk udvikling"),
+    ("crime_preventive_renovation", "Kriminalpræventiv ombygning"),
+    ("letting_rules", "Udlejningsregler"),
+    ("city_as_a_whole", "Byen som helhed"),
+]
+TROUBLE_TITLE = "Bøvl"
+SUCCESS_TITLE = "Blær"
+
+
+def focus_areas(plan: Plan | None) -> list[tuple[str, str]]:
+    """A plan's focus areas as (key, name)."""
+    out: list[tuple[str, str]] = []
+    for entry in (plan.focus_areas if plan is not None else None) or []:
+        if isinstance(entry, dict) and entry.get("key"):
+            out.append((str(entry["key"]), str(entry.get("name") or entry["key"])))
+        elif isinstance(entry, str):
+            out.append((entry, entry))
+    return out
+
+
+def check_focus_area(plan: Plan | None, value: str | None, loc: str = "focus_area") -> None:
+    """A focus area must be one of the plan's keys (422)."""
+    if value is None:
+        return
+    keys = [key for key, _name in focus_areas(plan)]
+    if value not in keys:
+        raise Unprocessable(
+            ["body", loc],
+            f"focus_area must be one of the plan's focus areas: {', '.join(keys) or 'none'}.",
+        )
+
+
+def check_scope(meeting: Meeting, within_plan: bool) -> None:
+    """Rule 5: a plan_review meeting refuses items outside the plan."""
+    if not within_plan and meeting.mode == MeetingMode.plan_review:
+        raise RuleViolation(
+            "scope",
+            "Items outside the plan (within_plan false) belong in urban_development meetings; "
+            "this is a plan_review meeting.",
+        )
+
+
+def check_format(body: Body, kind: str) -> None:
+    """Rule 6: trouble and success items need a trouble_and_success body."""
+    if kind in FORMAT_KINDS and body.agenda_format != TROUBLE_AND_SUCCESS:
+        raise RuleViolation(
+            "agenda-format",
+            f"Items of kind {kind} belong to bodies with agenda_format trouble_and_success; "
+            f"this body's format is {body.agenda_format}.",
+        )
+
+
+def _check_presenter(session: Session, presenter_id: uuid.UUID | None) -> None:
+    if presenter_id is not None and not repository.contact_ids_existing(session, {presenter_id}):
+        raise Unprocessable(["body", "presenter_id"], "presenter_id refers to no contact.")
+
+
+def _renumber(
+    session: Session, actor: Principal, items: list[AgendaItem], plan_id: uuid.UUID, skip: Any
+) -> None:
+    for position, item in enumerate(items, start=1):
+        if item.position != position:
+            item.position = position
+            item.touch()
+            if item is not skip:
+                changes.record(session, actor, RESOURCE, item.id, "updated", ["position"], plan_id)
+
+
+def _notice(session: Session, actor: Principal, meeting: Meeting, body: Body, public: bool) -> None:
+    # the calendar's DESCRIPTION lists the public items: a change there is a new SEQUENCE
+    if public:
+        meeting.bump()
+        changes.record(session, actor, "meeting", meeting.id, "updated", ["sequence"], body.plan_id)
+
+
+def create(
+    session: Session,
+    actor: Principal,
+    meeting: Meeting,
+    body: Body,
+    data: AgendaItemCreate,
+) -> AgendaItem:
+    """Add an item, at `position` (the rest move down) or last."""
+    check_format(body, data.kind)
+    check_scope(meeting, data.within_plan)
+    if data.focus_area is not None:
+        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
+    _check_presenter(session, data.presenter_id)
+    items = repository.agenda(session, meeting.id)
+    position = data.position or len(items) + 1
+    if position > len(items) + 1:
+        raise Unprocessable(
+            ["body", "position"], f"position must lie between 1 and {len(items) + 1}."
+        )
+    item = AgendaItem(
+        id=uuid.uuid4(),
+        meeting_id=meeting.id,
+        position=position,
+        source_links=[],
+        **data.model_dump(exclude={"position"}),
+    )
+    items.insert(position - 1, item)
+    _renumber(session, actor, items, body.plan_id, item)
+    session.add(item)
+    session.flush()
+    changes.record(
+        session,
+        actor,
+        RESOURCE,
+        item.id,
+        "created",
+        data.model_fields_set | {"position"},
+        body.plan_id,
+    )
+    _notice(session, actor, meeting, body, item.public)
+    return item
+
+
+def update(
+    session: Session,
+    actor: Principal,
+    item: AgendaItem,
+    meeting: Meeting,
+    body: Body,
+    data: AgendaItemUpdate,
+) -> AgendaItem:
+    """Change an item; a new position moves it and closes the gap it leaves."""
+    sent = data.model_fields_set
+    if "kind" in sent:
+        check_format(body, data.kind)
+    if "within_plan" in sent:
+        check_scope(meeting, data.within_plan)
+    if "focus_area" in sent and data.focus_area is not None:
+        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
+    if "presenter_id" in sent:
+        _check_presenter(session, data.presenter_id)
+    was_public = item.public
+    changed = apply_changes(item, data, skip={"position"})
+    if "position" in sent and data.position != item.position:
+        items = repository.agenda(session, meeting.id)
+        if data.position > len(items):
+            raise Unprocessable(
+                ["body", "position"], f"position must lie between 1 and {len(items)}."
+            )
+        items = [i for i in items if i.id != item.id]
+        items.insert(data.position - 1, item)
+        _renumber(session, actor, items, body.plan_id, item)
+        changed.append("position")
+    item.touch()
+    session.flush()
+    changes.record(session, actor, RESOURCE, item.id, "updated", changed, body.plan_id)
+    if changed:
+        _notice(session, actor, meeting, body, was_public or item.public)
+    return item
+
+
+def delete(
+    session: Session, actor: Principal, item: AgendaItem, meeting: Meeting, body: Body
+) -> None:
+    """Remove an item and close the gap; an item a decision was made under cannot go (409).
+
+    Decisions the flow put on it go back to the body's inbox.
+    """
+    try:
+        with session.begin_nested():
+            session.delete(item)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "A decision was recorded under this agenda item; it cannot be deleted."
+        ) from exc
+    changes.record(session, actor, RESOURCE, item.id, "deleted", (), body.plan_id)
+    _renumber(session, actor, repository.agenda(session, meeting.id), body.plan_id, None)
+    _notice(session, actor, meeting, body, item.public)
+    session.flush()
+
+
+def reorder(
+    session: Session,
+    actor: Principal,
+    meeting: Meeting,
+    body: Body,
+    item_ids: list[uuid.UUID],
+) -> list[AgendaItem]:
+    """Put every item of the meeting in the given order."""
+    items = repository.agenda(session, meeting.id)
+    by_id = {i.id: i for i in items}
+    if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(by_id):
+        raise Unprocessable(
+            ["body", "item_ids"], "item_ids must list every item of the meeting exactly once."
+        )
+    ordered = [by_id[i] for i in item_ids]
+    _renumber(session, actor, ordered, body.plan_id, None)
+    _notice(session, actor, meeting, body, any(i.public for i in items))
+    session.flush()
+    return ordered
+
+
+def standard_items(meeting: Meeting, body: Body, plan: Plan | None) -> list[dict[str, Any]]:
+    """The items a meeting of this mode and format has as standard."""
+    out: list[dict[str, Any]] = []
+    if meeting.mode == MeetingMode.plan_review:
+        for key, name in focus_areas(plan):
+            out.append(
+                {
+                    "title": f"Fremdrift: {name}"[:300],
+                    "kind": AgendaItemKind.discussion,
+                    "focus_area": key,
+                    "topic": "plan_progress",
+                    "within_plan": True,
+                }
+            )
+    elif meeting.mode == MeetingMode.urban_development:
+        for topic, title in URBAN_DEVELOPMENT_ITEMS:
+            out.append(
+                {
+                    "title": title,
+                    "kind": AgendaItemKind.discussion,
+                    "topic": topic,
+                    "within_plan": False,
+                }
+            )
+    if body.agenda_format == TROUBLE_AND_SUCCESS:
+        out.append({"title": TROUBLE_TITLE, "kind": AgendaItemKind.trouble, "topic": "trouble"})
+        out.append({"title": SUCCESS_TITLE, "kind": AgendaItemKind.success, "topic": "success"})
+    return out
+
+
+def draft(session: Session, actor: Principal, meeting: Meeting, body: Body) -> list[AgendaItem]:
+    """Add the mode's and format's standard items that are not on the agenda yet."""
+    plan = repository.get_plan(session, body.plan_id)
+    items = repository.agenda(session, meeting.id)
+    titles = {i.title.casefold() for i in items}
+    kinds = {i.kind for i in items}
+    created: list[AgendaItem] = []
+    for spec in standard_items(meeting, body, plan):
+        if spec["title"].casefold() in titles:
+            continue
+        if spec["kind"] in FORMAT_KINDS and spec["kind"] in kinds:
+            continue
+        item = AgendaItem(
+            id=uuid.uuid4(),
+            meeting_id=meeting.id,
+            position=len(items) + len(created) + 1,
+            within_plan=spec.pop("within_plan", True),
+            public=False,
+            source_links=[],
+            **spec,
+        )
+        session.add(item)
+        created.append(item)
+    session.flush()
+    for item in created:
+        changes.record(
+            session,
+            actor,
+            RESOURCE,
+            item.id,
+            "created",
+            ["title", "kind", "topic", "position", "within_plan", "focus_area"],
+            body.plan_id,
+        )
+    return created

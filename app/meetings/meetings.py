@@ -1,0 +1,282 @@
+"""Meeting rules: times, status moves, attendees, mode rotation and the flow it triggers."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.changes import service as changes
+from app.core.errors import Conflict, RuleViolation, Unprocessable
+from app.core.security import Principal
+from app.core.writes import apply_changes
+from app.governance.models import Body
+from app.meetings import flow, repository, rotation
+from app.meetings.enums import STATUS_MOVES, MeetingMode, MeetingStatus
+from app.meetings.models import Meeting, MeetingAttendee
+from app.meetings.schemas import MeetingCreate, MeetingUpdate
+
+RESOURCE = "meeting"
+
+# fields a calendar shows: a change to one of them is a new SEQUENCE
+CALENDAR_FIELDS = frozenset(
+    {"title", "mode", "starts_at", "ends_at", "location", "online_url", "status"}
+)
+
+
+@dataclass
+class Written:
+    """A meeting as written, and what the write did to the body's other meetings."""
+
+    meeting: Meeting
+    rotation_changes: list[rotation.RotationChange]
+
+
+def body_for_write(session: Session, actor: Principal, body_id: uuid.UUID) -> Body:
+    """The body a write names, or 422 (other plans' bodies do not exist for a limited key)."""
+    body = repository.get_body(session, body_id)
+    if body is None or not actor.sees_plan(body.plan_id):
+        raise Unprocessable(["body", "body_id"], "body_id refers to no body.")
+    return body
+
+
+def _check_attendees(session: Session, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    unique = list(dict.fromkeys(ids))
+    missing = set(unique) - repository.contact_ids_existing(session, set(unique))
+    if missing:
+        raise Unprocessable(
+            ["body", "attendee_ids"],
+            f"attendee_ids refers to no contact: {sorted(map(str, missing))[0]}",
+        )
+    return unique
+
+
+def _slot(meeting: Meeting) -> rotation.Slot:
+    return rotation.Slot(
+        meeting.id, meeting.starts_at, meeting.mode, meeting.status, meeting.mode_override_reason
+    )
+
+
+def _refused(session: Session, meetings: list[Meeting]) -> dict[uuid.UUID, str]:
+    # rule 5: a planned meeting with items outside the plan cannot become a plan review
+    planned = [m.id for m in meetings if m.status == MeetingStatus.planned]
+    outside = repository.meetings_with_items_outside_plan(session, planned)
+    return dict.fromkeys(outside, MeetingMode.plan_review)
+
+
+def _rotation_refusal(expected: str | None, mode: str) -> RuleViolation:
+    return RuleViolation(
+        "mode-rotation",
+        f"The body's rotation expects a {expected} meeting here, not {mode}; "
+        "set mode_override_reason to keep another mode.",
+        expected_mode=expected,
+    )
+
+
+def apply_rotation_changes(
+    session: Session,
+    actor: Principal,
+    body: Body,
+    meetings: dict[uuid.UUID, Meeting],
+    result: list[rotation.RotationChange],
+) -> None:
+    """Write a re-flow's changes, each in the change log."""
+    for change in result:
+        meeting = meetings[change.meeting_id]
+        if change.mode_override_reason is not None:
+            meeting.mode_override_reason = change.mode_override_reason
+            fields = ["mode_override_reason"]
+        else:
+            meeting.mode = change.to_mode
+            fields = ["mode", "sequence"]
+        meeting.bump()
+        changes.record(session, actor, RESOURCE, meeting.id, "updated", fields, body.plan_id)
+
+
+def _reflow(
+    session: Session,
+    body: Body,
+    others: list[Meeting],
+    subject: rotation.Slot | None,
+    after: rotation.Key | None,
+) -> rotation.Reflow:
+    modes = rotation.effective_rotation(body.meeting_rotation, body.kind)
+    slots = [_slot(m) for m in others]
+    if subject is not None:
+        slots.append(subject)
+    return rotation.reflow(
+        modes,
+        slots,
+        after=after,
+        subject=subject.id if subject is not None else None,
+        refused=_refused(session, others),
+    )
+
+
+def expected_mode(
+    session: Session, body: Body, at: datetime
+) -> tuple[str, bool, list[str], uuid.UUID | None]:
+    """The mode a new meeting at `at` must have: (mode, free choice, rotation, predecessor)."""
+    modes = rotation.effective_rotation(body.meeting_rotation, body.kind)
+    meetings = repository.body_meetings(session, body.id)
+    key = (at, uuid.UUID(int=0))
+    before = [m for m in meetings if (m.starts_at, m.id) < key and _slot(m).counts]
+    mode = rotation.expected_at(modes, [_slot(m) for m in meetings], key)
+    if mode is None:
+        return modes[0], True, modes, None
+    return mode, False, modes, before[-1].id
+
+
+def create(session: Session, actor: Principal, data: MeetingCreate) -> Written:
+    """Create a meeting: its mode must fit the rotation (or be overridden); re-flow after it."""
+    body = body_for_write(session, actor, data.body_id)
+    attendees = _check_attendees(session, data.attendee_ids)
+    others = repository.body_meetings(session, body.id)
+    meeting = Meeting(
+        id=uuid.uuid4(),
+        body_id=body.id,
+        title=data.title or body.name,
+        mode_override_reason=data.mode_override_reason,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        location=data.location,
+        online_url=data.online_url,
+        status=data.status,
+        minutes=data.minutes,
+        sequence=0,
+        attendee_links=[MeetingAttendee(contact_id=c) for c in attendees],
+    )
+    subject = rotation.Slot(
+        meeting.id, data.starts_at, data.mode, data.status, data.mode_override_reason
+    )
+    result = rotation.Reflow()
+    if subject.counts:
+        result = _reflow(session, body, others, subject, subject.key)
+        if not result.subject_fits:
+            raise _rotation_refusal(result.subject_expected, str(data.mode))
+        meeting.mode = result.subject_mode or str(data.mode)
+    else:
+        modes = rotation.effective_rotation(body.meeting_rotation, body.kind)
+        expected = rotation.expected_at(modes, [_slot(m) for m in others], subject.key)
+        meeting.mode = data.mode or expected or modes[0]
+    session.add(meeting)
+    session.flush()
+    changes.record(
+        session,
+        actor,
+        RESOURCE,
+        meeting.id,
+        "created",
+        data.model_fields_set | {"title", "mode", "status"},
+        body.plan_id,
+    )
+    apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
+    session.flush()
+    flow.place_waiting(session, actor, body)
+    return Written(meeting, result.changes)
+
+
+def _check_status_move(current: str, new: str) -> None:
+    if new != current and new not in STATUS_MOVES[current]:
+        raise Conflict(
+            f"A meeting cannot go from {current} to {new}; allowed from {current}: "
+            f"{', '.join(sorted(STATUS_MOVES[current])) or 'nothing'}."
+        )
+
+
+def update(
+    session: Session, actor: Principal, meeting: Meeting, body: Body, data: MeetingUpdate
+) -> Written:
+    """Apply a partial update: status moves, moves in time, mode changes, re-flow and flow."""
+    sent = data.model_fields_set
+    old_status = meeting.status
+    old_key = (meeting.starts_at, meeting.id)
+    new_status = data.status if "status" in sent else meeting.status
+    _check_status_move(meeting.status, new_status)
+    starts_at = data.starts_at if "starts_at" in sent else meeting.starts_at
+    ends_at = data.ends_at if "ends_at" in sent else meeting.ends_at
+    if not starts_at < ends_at:
+        loc = "starts_at" if "starts_at" in sent else "ends_at"
+        raise Unprocessable(["body", loc], "starts_at must be before ends_at.")
+    mode = data.mode if "mode" in sent else meeting.mode
+    override = (
+        data.mode_override_reason
+        if "mode_override_reason" in sent
+        else meeting.mode_override_reason
+    )
+    if (
+        mode == MeetingMode.plan_review
+        and mode != meeting.mode
+        and repository.meetings_with_items_outside_plan(session, [meeting.id])
+    ):
+        raise RuleViolation(
+            "scope",
+            "The agenda has items outside the plan (within_plan false); "
+            "a plan_review meeting refuses them.",
+        )
+    if "attendee_ids" in sent:
+        attendees = _check_attendees(session, data.attendee_ids)
+    result = rotation.Reflow()
+    moved_or_remoded = (
+        starts_at != meeting.starts_at
+        or mode != meeting.mode
+        or override != meeting.mode_override_reason
+    )
+    others: list[Meeting] = []
+    if moved_or_remoded or (new_status != old_status and new_status == MeetingStatus.cancelled):
+        others = [m for m in repository.body_meetings(session, body.id) if m.id != meeting.id]
+        subject = rotation.Slot(meeting.id, starts_at, mode, new_status, override)
+        after = min(old_key, subject.key)
+        result = _reflow(session, body, others, subject, after)
+        if subject.counts and moved_or_remoded and not result.subject_fits:
+            raise _rotation_refusal(result.subject_expected, str(mode))
+    changed = apply_changes(meeting, data, skip={"attendee_ids"})
+    if "attendee_ids" in sent and attendees != meeting.attendee_ids:
+        meeting.attendee_links = [MeetingAttendee(contact_id=c) for c in attendees]
+        changed.append("attendee_ids")
+    if CALENDAR_FIELDS & set(changed):
+        meeting.bump()
+        changed.append("sequence")
+    else:
+        meeting.touch()
+    session.flush()
+    changes.record(session, actor, RESOURCE, meeting.id, "updated", changed, body.plan_id)
+    if result.changes:
+        apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
+        session.flush()
+    if new_status != old_status:
+        if new_status == MeetingStatus.held:
+            flow.meeting_held(session, actor, meeting, body.plan_id)
+        elif new_status == MeetingStatus.cancelled:
+            flow.send_back(session, actor, meeting, body.plan_id)
+    if "starts_at" in changed or new_status != old_status:
+        session.flush()
+        flow.place_waiting(session, actor, body)
+    return Written(meeting, result.changes)
+
+
+def delete(session: Session, actor: Principal, meeting: Meeting, body: Body) -> Written:
+    """Delete a meeting no decision was recorded at; its agenda goes with it; re-flow."""
+    flow.send_back(session, actor, meeting, body.plan_id)
+    items = repository.agenda(session, meeting.id)
+    try:
+        with session.begin_nested():
+            for item in items:
+                session.delete(item)
+            session.delete(meeting)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "Decisions were recorded at this meeting or under its agenda items; "
+            "cancel the meeting instead (status: cancelled)."
+        ) from exc
+    for item in items:
+        changes.record(session, actor, "agenda_item", item.id, "deleted", (), body.plan_id)
+    changes.record(session, actor, RESOURCE, meeting.id, "deleted", (), body.plan_id)
+    others = repository.body_meetings(session, body.id)
+    result = _reflow(session, body, others, None, (meeting.starts_at, meeting.id))
+    apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
+    session.flush()
+    flow.place_waiting(session, actor, body)
+    return Written(meeting, result.changes)

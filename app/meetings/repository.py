@@ -1,0 +1,399 @@
+"""SQL for meetings, agenda items and decisions."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.core.pagination import PageParams
+from app.core.security import Principal
+from app.directory.models import Contact
+from app.governance.access import plan_filter
+from app.governance.models import Body, Plan
+from app.meetings.enums import (
+    OPEN_STATUSES,
+    DecisionImpact,
+    DecisionStatus,
+    MeetingStatus,
+)
+from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting
+
+# --- bodies, plans, contacts -------------------------------------------------------------
+
+
+def get_body(session: Session, body_id: uuid.UUID) -> Body | None:
+    """One body by id."""
+    return session.get(Body, body_id)
+
+
+def get_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
+    """One plan by id."""
+    return session.get(Plan, plan_id)
+
+
+def bodies_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Body]:
+    """Bodies by id."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {b.id: b for b in session.scalars(select(Body).where(Body.id.in_(wanted)))}
+
+
+def contact_ids_existing(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `ids` are contacts."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
+
+
+# --- meetings ----------------------------------------------------------------------------
+
+
+def get_meeting(session: Session, meeting_id: uuid.UUID) -> tuple[Meeting, Body] | None:
+    """A meeting with its attendees, and its body."""
+    row = session.execute(
+        select(Meeting, Body)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(Meeting.id == meeting_id)
+        .options(selectinload(Meeting.attendee_links))
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def body_meetings(session: Session, body_id: uuid.UUID) -> list[Meeting]:
+    """Every meeting of a body, in rotation order (attendees not loaded)."""
+    stmt = select(Meeting).where(Meeting.body_id == body_id).order_by(Meeting.starts_at, Meeting.id)
+    return list(session.scalars(stmt))
+
+
+def meetings_with_items_outside_plan(
+    session: Session, meeting_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of the meetings have an agenda item with `within_plan` false."""
+    if not meeting_ids:
+        return set()
+    stmt = (
+        select(AgendaItem.meeting_id)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.within_plan.is_(False))
+        .distinct()
+    )
+    return set(session.scalars(stmt))
+
+
+def meetings_query(
+    principal: Principal,
+    params: PageParams,
+    *,
+    body_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    mode: str | None = None,
+    status: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> Select[Any]:
+    """Meetings the key may see, ordered by start; attendees loaded in one more query."""
+    stmt = (
+        select(Meeting)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(plan_filter(principal, Body.plan_id))
+        .options(selectinload(Meeting.attendee_links))
+    )
+    if body_id is not None:
+        stmt = stmt.where(Meeting.body_id == body_id)
+    if plan_id is not None:
+        stmt = stmt.where(Body.plan_id == plan_id)
+    if mode is not None:
+        stmt = stmt.where(Meeting.mode == mode)
+    if status is not None:
+        stmt = stmt.where(Meeting.status == status)
+    if starts_from is not None:
+        stmt = stmt.where(Meeting.starts_at >= starts_from)
+    if starts_before is not None:
+        stmt = stmt.where(Meeting.starts_at < starts_before)
+    if params.modified_since is not None:
+        stmt = stmt.where(Meeting.updated_at >= params.modified_since)
+    return stmt.order_by(Meeting.starts_at, Meeting.id)
+
+
+def next_open_meeting(session: Session, body_id: uuid.UUID, after: datetime) -> Meeting | None:
+    """The body's earliest planned or invited meeting starting after `after`."""
+    stmt = (
+        select(Meeting)
+        .where(
+            Meeting.body_id == body_id,
+            Meeting.status.in_(list(OPEN_STATUSES)),
+            Meeting.starts_at > after,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def calendar_meetings(
+    session: Session,
+    principal: Principal,
+    *,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    body_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    meeting_id: uuid.UUID | None = None,
+) -> list[tuple[Meeting, str]]:
+    """Meetings for a feed with their body's name, ordered by start."""
+    stmt = (
+        select(Meeting, Body.name)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(plan_filter(principal, Body.plan_id))
+    )
+    if meeting_id is not None:
+        stmt = stmt.where(Meeting.id == meeting_id)
+    if body_id is not None:
+        stmt = stmt.where(Meeting.body_id == body_id)
+    if plan_id is not None:
+        stmt = stmt.where(Body.plan_id == plan_id)
+    if starts_from is not None:
+        stmt = stmt.where(Meeting.starts_at >= starts_from)
+    if starts_before is not None:
+        stmt = stmt.where(Meeting.starts_at < starts_before)
+    rows = session.execute(stmt.order_by(Meeting.starts_at, Meeting.id))
+    return [(row[0], row[1]) for row in rows]
+
+
+def public_items(
+    session: Session, meeting_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[AgendaItem]]:
+    """Public agenda items of the meetings, by meeting, in order."""
+    out: dict[uuid.UUID, list[AgendaItem]] = {}
+    if not meeting_ids:
+        return out
+    # chunked: PostgreSQL and SQLite both cap the number of bound parameters
+    ids = list(meeting_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        stmt = (
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id.in_(chunk), AgendaItem.public.is_(True))
+            .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
+        )
+        for item in session.scalars(stmt):
+            out.setdefault(item.meeting_id, []).append(item)
+    return out
+
+
+# --- agenda items ------------------------------------------------------------------------
+
+
+def agenda(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
+    """A meeting's agenda items in order, with their source decisions."""
+    stmt = (
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(AgendaItem.position, AgendaItem.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_agenda_item(
+    session: Session, item_id: uuid.UUID
+) -> tuple[AgendaItem, Meeting, Body] | None:
+    """An agenda item with its sources, its meeting and the meeting's body."""
+    row = session.execute(
+        select(AgendaItem, Meeting, Body)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(AgendaItem.id == item_id)
+        .options(selectinload(AgendaItem.source_links))
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def flow_items(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
+    """The items the decision flow put on a meeting, with their sources."""
+    stmt = (
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting_id, AgendaItem.source_body_id.is_not(None))
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(AgendaItem.position, AgendaItem.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def gathering_item(
+    session: Session, meeting_id: uuid.UUID, source_body_id: uuid.UUID
+) -> AgendaItem | None:
+    """The information item that gathers a reporting body's decisions on a meeting."""
+    stmt = (
+        select(AgendaItem)
+        .where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.source_body_id == source_body_id,
+            AgendaItem.kind == "information",
+        )
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(AgendaItem.position, AgendaItem.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def max_position(session: Session, meeting_id: uuid.UUID) -> int:
+    """The last position on a meeting's agenda (0 when empty)."""
+    return (
+        session.scalar(
+            select(func.coalesce(func.max(AgendaItem.position), 0)).where(
+                AgendaItem.meeting_id == meeting_id
+            )
+        )
+        or 0
+    )
+
+
+def decisions_of_items(session: Session, item_ids: Sequence[uuid.UUID]) -> list[Decision]:
+    """The decisions the items list as sources."""
+    if not item_ids:
+        return []
+    stmt = (
+        select(Decision)
+        .join(AgendaItemSource, AgendaItemSource.decision_id == Decision.id)
+        .where(AgendaItemSource.agenda_item_id.in_(item_ids))
+        .order_by(Decision.decided_at, Decision.id)
+        .distinct()
+    )
+    return list(session.scalars(stmt))
+
+
+def items_named_by_decisions(session: Session, item_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the items a decision names as the item it was made under."""
+    if not item_ids:
+        return set()
+    stmt = select(Decision.agenda_item_id).where(Decision.agenda_item_id.in_(item_ids))
+    return {i for i in session.scalars(stmt) if i is not None}
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+def get_decision(session: Session, decision_id: uuid.UUID) -> tuple[Decision, Body] | None:
+    """A decision and its body."""
+    row = session.execute(
+        select(Decision, Body)
+        .join(Body, Body.id == Decision.body_id)
+        .where(Decision.id == decision_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def decisions_query(
+    principal: Principal,
+    params: PageParams,
+    *,
+    body_id: uuid.UUID | None = None,
+    status: str | None = None,
+    impact: str | None = None,
+) -> Select[Any]:
+    """Decisions the key may see, ordered by `decided_at`."""
+    stmt = (
+        select(Decision)
+        .join(Body, Body.id == Decision.body_id)
+        .where(plan_filter(principal, Body.plan_id))
+    )
+    if body_id is not None:
+        stmt = stmt.where(Decision.body_id == body_id)
+    if status is not None:
+        stmt = stmt.where(Decision.status == status)
+    if impact is not None:
+        stmt = stmt.where(Decision.impact == impact)
+    if params.modified_since is not None:
+        stmt = stmt.where(Decision.updated_at >= params.modified_since)
+    return stmt.order_by(Decision.decided_at, Decision.id)
+
+
+def _waiting_condition() -> Any:
+    return or_(
+        Decision.status == DecisionStatus.escalated,
+        and_(
+            Decision.impact == DecisionImpact.routine,
+            Decision.status == DecisionStatus.decided,
+            Decision.reported.is_(False),
+        ),
+    )
+
+
+def inbox_query(params: PageParams | None, body_id: uuid.UUID) -> Select[Any]:
+    """Decisions of the bodies reporting to `body_id` not on an open or held meeting of it."""
+    placed = (
+        select(AgendaItemSource.decision_id)
+        .join(AgendaItem, AgendaItem.id == AgendaItemSource.agenda_item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.body_id == body_id,
+            Meeting.status != MeetingStatus.cancelled,
+            AgendaItemSource.decision_id == Decision.id,
+        )
+    )
+    stmt = (
+        select(Decision)
+        .join(Body, Body.id == Decision.body_id)
+        .where(Body.reports_to_id == body_id, _waiting_condition(), ~exists(placed))
+    )
+    if params is not None and params.modified_since is not None:
+        stmt = stmt.where(Decision.updated_at >= params.modified_since)
+    return stmt.order_by(Decision.decided_at, Decision.id)
+
+
+def inbox(session: Session, body_id: uuid.UUID) -> list[Decision]:
+    """The whole inbox of a body."""
+    return list(session.scalars(inbox_query(None, body_id)))
+
+
+def meeting_starts(session: Session, meeting_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """Start times by meeting id."""
+    wanted = set(meeting_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(wanted)))
+    return {row.id: row.starts_at for row in rows}
+
+
+# --- governance check --------------------------------------------------------------------
+
+
+def plan_meetings(session: Session, body_ids: Sequence[uuid.UUID]) -> list[Meeting]:
+    """Every meeting of the bodies, in order."""
+    if not body_ids:
+        return []
+    stmt = (
+        select(Meeting).where(Meeting.body_id.in_(body_ids)).order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def open_flow_decisions(session: Session, body_ids: Sequence[uuid.UUID]) -> list[Decision]:
+    """Escalated or unreported routine decisions of the bodies."""
+    if not body_ids:
+        return []
+    stmt = (
+        select(Decision)
+        .where(Decision.body_id.in_(body_ids), _waiting_condition())
+        .order_by(Decision.decided_at, Decision.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def placements(
+    session: Session, decision_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(decision id, meeting id) for every agenda item that lists the decisions."""
+    if not decision_ids:
+        return []
+    rows = session.execute(
+        select(AgendaItemSource.decision_id, AgendaItem.meeting_id)
+        .join(AgendaItem, AgendaItem.id == AgendaItemSource.agenda_item_id)
+        .where(AgendaItemSource.decision_id.in_(decision_ids))
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,127 @@
+"""HTTP routes for agenda items."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.http import check_if_match, resource_response
+from app.core.security import EditorKey, ReaderKey
+from app.meetings import agenda, repository
+from app.meetings.deps import ItemDep, MeetingDep
+from app.meetings.models import AgendaItem
+from app.meetings.schemas import (
+    AgendaItemCreate,
+    AgendaItemRead,
+    AgendaItems,
+    AgendaItemUpdate,
+    AgendaOrder,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["agenda"])
+
+
+def _location(item: AgendaItem) -> str:
+    return f"/api/v1/agenda-items/{item.id}"
+
+
+def _items(rows: list[AgendaItem]) -> AgendaItems:
+    return AgendaItems(items=[AgendaItemRead.model_validate(i) for i in rows])
+
+
+@router.get(
+    "/meetings/{meeting_id}/agenda-items",
+    operation_id="list_agenda_items",
+    response_model=AgendaItems,
+    responses=responses(*READ_ERRORS, 404),
+)
+def list_agenda_items(session: SessionDep, _key: ReaderKey, ctx: MeetingDep) -> AgendaItems:
+    """The meeting's whole agenda, by position (not paged: an agenda is read whole)."""
+    return _items(repository.agenda(session, ctx.meeting.id))
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda-items",
+    operation_id="create_agenda_item",
+    status_code=201,
+    response_model=AgendaItemRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_agenda_item(
+    request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep, body: AgendaItemCreate
+) -> Response:
+    """Add an item (at `position`, the rest moving down; else last). Refused with 409: items
+    outside the plan on a plan_review meeting (rule `scope`), trouble/success items in a body
+    without the trouble_and_success format (rule `agenda-format`)."""
+    item = agenda.create(session, key, ctx.meeting, ctx.body, body)
+    return resource_response(
+        request, AgendaItemRead.model_validate(item), status_code=201, location=_location(item)
+    )
+
+
+@router.put(
+    "/meetings/{meeting_id}/agenda-order",
+    operation_id="reorder_agenda",
+    response_model=AgendaItems,
+    responses=responses(*WRITE_ERRORS),
+)
+def reorder_agenda(
+    session: SessionDep, key: EditorKey, ctx: MeetingDep, body: AgendaOrder
+) -> AgendaItems:
+    """Put the agenda in a new order: `item_ids` lists every item once."""
+    return _items(agenda.reorder(session, key, ctx.meeting, ctx.body, body.item_ids))
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda-draft",
+    operation_id="draft_agenda",
+    status_code=201,
+    response_model=AgendaItems,
+    responses=responses(*WRITE_ERRORS),
+)
+def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> AgendaItems:
+    """Add the standard items of the meeting's mode and the body's format that are not there
+    yet (plan_review: progress per focus area; urban_development: physical development,
+    crime-preventive renovation, letting rules, the city as a whole; trouble_and_success: a
+    Bøvl and a Blær round). Answers with the items added."""
+    return _items(agenda.draft(session, key, ctx.meeting, ctx.body))
+
+
+@router.get(
+    "/agenda-items/{item_id}",
+    operation_id="get_agenda_item",
+    response_model=AgendaItemRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_agenda_item(request: Request, _key: ReaderKey, ctx: ItemDep) -> Response:
+    """One agenda item."""
+    return resource_response(request, AgendaItemRead.model_validate(ctx.item))
+
+
+@router.patch(
+    "/agenda-items/{item_id}",
+    operation_id="update_agenda_item",
+    response_model=AgendaItemRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_agenda_item(
+    request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep, body: AgendaItemUpdate
+) -> Response:
+    """Change an item; a new `position` moves it (the others close up)."""
+    check_if_match(request, AgendaItemRead.model_validate(ctx.item))
+    agenda.update(session, key, ctx.item, ctx.meeting, ctx.body, body)
+    return resource_response(request, AgendaItemRead.model_validate(ctx.item))
+
+
+@router.delete(
+    "/agenda-items/{item_id}",
+    operation_id="delete_agenda_item",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+def delete_agenda_item(
+    request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep
+) -> Response:
+    """Remove an item; the items after it move up."""
+    check_if_match(request, AgendaItemRead.model_validate(ctx.item))
+    agenda.delete(session, key, ctx.item, ctx.meeting, ctx.body)
+    return Response(status_code=204)

@@ -1,0 +1,105 @@
+"""iCalendar feeds (RFC 5545). Registered before the JSON routes so `{id}` never takes `.ics`."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
+
+from app.core.db import SessionDep
+from app.core.errors import responses
+from app.core.security import Principal
+from app.meetings import calendar, repository
+from app.meetings.deps import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
+from app.meetings.router_meetings import FromQuery, ToQuery
+
+router = APIRouter(prefix="/api/v1", tags=["calendars"])
+
+ICS = "text/calendar; charset=utf-8"
+FEED_ERRORS = (400, 401, 404, 422)
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An iCalendar (RFC 5545) feed.",
+        "content": {"text/calendar": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def _feed(
+    session: Session,
+    key: Principal,
+    name: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    windowed: bool = True,
+    **filters: Any,
+) -> Response:
+    lower, upper = calendar.window(start, end)
+    rows = repository.calendar_meetings(
+        session,
+        key,
+        starts_from=lower if windowed else None,
+        starts_before=upper if windowed else None,
+        **filters,
+    )
+    items = repository.public_items(session, [m.id for m, _ in rows])
+    body = calendar.render(name, rows, items)  # type: ignore[arg-type]
+    return Response(body, media_type=ICS)
+
+
+@router.get(
+    "/meetings/{meeting_id}.ics",
+    operation_id="get_meeting_ics",
+    response_class=Response,
+    responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
+)
+def get_meeting_ics(session: SessionDep, key: FeedPrincipal, ctx: FeedMeetingDep) -> Response:
+    """One meeting as iCalendar. Any key (also `?token=`); a calendar key opens only feeds."""
+    return _feed(session, key, ctx.meeting.title, windowed=False, meeting_id=ctx.meeting.id)
+
+
+@router.get(
+    "/bodies/{body_id}/meetings.ics",
+    operation_id="get_body_meetings_ics",
+    response_class=Response,
+    responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
+)
+def get_body_meetings_ics(
+    session: SessionDep,
+    key: FeedPrincipal,
+    body: FeedBodyDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Response:
+    """The body's meetings (default window: 90 days back to a year ahead)."""
+    return _feed(session, key, body.name, start=start, end=end, body_id=body.id)
+
+
+@router.get(
+    "/plans/{plan_id}/meetings.ics",
+    operation_id="get_plan_meetings_ics",
+    response_class=Response,
+    responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
+)
+def get_plan_meetings_ics(
+    session: SessionDep,
+    key: FeedPrincipal,
+    plan: FeedPlanDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Response:
+    """The meetings of every body of the plan."""
+    return _feed(session, key, plan.name, start=start, end=end, plan_id=plan.id)
+
+
+@router.get(
+    "/calendar.ics",
+    operation_id="get_calendar_ics",
+    response_class=Response,
+    responses={**ICS_RESPONSE, **responses(400, 401, 422)},
+)
+def get_calendar_ics(
+    session: SessionDep, key: FeedPrincipal, start: FromQuery = None, end: ToQuery = None
+) -> Response:
+    """Every meeting the key may see (a plan-limited key: only its plans)."""
+    return _feed(session, key, "Samstyre", start=start, end=end)

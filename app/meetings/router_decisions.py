@@ -1,0 +1,93 @@
+"""HTTP routes for decisions."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.db import SessionDep
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.security import EditorKey, ReaderKey
+from app.meetings import decisions, repository
+from app.meetings.deps import DecisionDep
+from app.meetings.enums import DecisionImpact, DecisionStatus
+from app.meetings.schemas import DecisionCreate, DecisionRead, DecisionUpdate
+
+router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
+
+
+@router.get(
+    "",
+    operation_id="list_decisions",
+    response_model=Page[DecisionRead],
+    responses=responses(*READ_ERRORS),
+)
+def list_decisions(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    body_id: uuid.UUID | None = None,
+    status: DecisionStatus | None = None,
+    impact: DecisionImpact | None = None,
+) -> Page[DecisionRead]:
+    """List decisions by `decided_at`."""
+    stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
+    rows, total = fetch_page(session, stmt, page)
+    set_link_header(request, response, page, total)
+    return Page[DecisionRead](
+        items=[DecisionRead.model_validate(d) for d in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    operation_id="create_decision",
+    status_code=201,
+    response_model=DecisionRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def create_decision(
+    request: Request, session: SessionDep, key: EditorKey, body: DecisionCreate
+) -> Response:
+    """Record a decision. In a body that reports to another, a routine decision is `decided`
+    and reported on the parent's next open meeting; a major one is `escalated` there (or
+    waits in the parent's inbox). `origin_decision_id` resolves an escalated decision."""
+    decision = decisions.create(session, key, body)
+    return resource_response(
+        request,
+        DecisionRead.model_validate(decision),
+        status_code=201,
+        location=f"/api/v1/decisions/{decision.id}",
+    )
+
+
+@router.get(
+    "/{decision_id}",
+    operation_id="get_decision",
+    response_model=DecisionRead,
+    responses=responses(*ITEM_READ_ERRORS),
+)
+def get_decision(request: Request, _key: ReaderKey, ctx: DecisionDep) -> Response:
+    """One decision."""
+    return resource_response(request, DecisionRead.model_validate(ctx.decision))
+
+
+@router.patch(
+    "/{decision_id}",
+    operation_id="update_decision",
+    response_model=DecisionRead,
+    responses=responses(*WRITE_ERRORS),
+)
+def update_decision(
+    request: Request, session: SessionDep, key: EditorKey, ctx: DecisionDep, body: DecisionUpdate
+) -> Response:
+    """Change a decision's title, text, focus area or time (its flow is the server's)."""
+    check_if_match(request, DecisionRead.model_validate(ctx.decision))
+    decisions.update(session, key, ctx.decision, ctx.body, body)
+    return resource_response(request, DecisionRead.model_validate(ctx.decision))
