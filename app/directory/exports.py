@@ -70,9 +70,7 @@ def vcard(contact: ContactRead) -> str:
         params = f";TYPE={kind}" if kind else ""
         lines.append(f"EMAIL{params}:{_escape(email.address)}")
     for phone in contact.phones:
-        kinds = _PHONE_TYPES[phone.label]
-        kinds = f'"{kinds}"' if "," in kinds else kinds
-        lines.append(f"TEL;VALUE=uri;TYPE={kinds}:tel:{phone.number}")
+        lines.append(f"TEL;VALUE=uri;TYPE={_PHONE_TYPES[phone.label]}:tel:{phone.number}")
     if contact.responsibilities:
         lines.append("CATEGORIES:" + ",".join(_escape(r) for r in contact.responsibilities))
     if contact.notes:

@@ -128,7 +128,7 @@ PhoneNumber = Annotated[
     Field(
         min_length=1,
         max_length=40,
-        pattern=r"^\+?[0-9 ()./-]+$",
+        pattern=r"^[+0-9 ()./-]+$",
         description="Any common notation; Denmark is the default region. Stored and returned "
         "in E.164 (`+4512345601`); refused unless a possible number for its country.",
     ),

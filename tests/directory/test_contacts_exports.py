@@ -1,0 +1,165 @@
+"""vCard and CSV exports: parsed back with `vobject` and `csv`, visibility included."""
+
+import csv
+import io
+from typing import Any
+
+import vobject
+from fastapi.testclient import TestClient
+
+from tests.directory.contacts_support import contact
+from tests.helpers import assert_problem, municipality, organization
+
+
+def _anna(editor: TestClient) -> dict[str, Any]:
+    org = municipality(editor)
+    return contact(
+        editor,
+        given="Søren",
+        family="Østergaard",
+        job_title="Direktør for Teknik og Miljø",
+        department="Teknik og Miljø",
+        organization_id=org["id"],
+        emails=[
+            {"address": "soeren@example.org"},
+            {"address": "privat@example.org", "label": "home", "visibility": "restricted"},
+        ],
+        phones=[
+            {"number": "12 34 56 01"},
+            {"number": "12 34 56 02", "label": "mobile", "visibility": "restricted"},
+        ],
+        responsibilities=["skole", "beskæftigelse"],
+        notes="Intern note",
+    )
+
+
+def _cards(text: str) -> list[Any]:
+    return list(vobject.readComponents(text))
+
+
+def test_single_vcard(editor: TestClient, reader: TestClient) -> None:
+    person = _anna(editor)
+    response = editor.get(f"/api/v1/contacts/{person['id']}.vcf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="contact-{person["id"]}.vcf"'
+    )
+    assert "\r\n" in response.text
+    [card] = _cards(response.text)
+    assert card.version.value == "4.0"
+    assert card.fn.value == "Søren Østergaard"
+    assert card.n.value.family == "Østergaard" and card.n.value.given == "Søren"
+    assert card.org.value == ["Randers Kommune", "Teknik og Miljø"]
+    assert card.title.value == "Direktør for Teknik og Miljø"
+    assert card.uid.value == f"urn:uuid:{person['id']}"
+    emails = {e.value: e.params.get("TYPE") for e in card.contents["email"]}
+    assert emails == {"soeren@example.org": ["work"], "privat@example.org": ["home"]}
+    tels = {t.value: t.params for t in card.contents["tel"]}
+    assert set(tels) == {"tel:+4512345601", "tel:+4512345602"}
+    assert tels["tel:+4512345601"]["VALUE"] == ["uri"]
+    assert tels["tel:+4512345601"]["TYPE"] == ["work", "voice"]
+    assert tels["tel:+4512345602"]["TYPE"] == ["cell"]
+    assert card.categories.value == ["skole", "beskæftigelse"]
+    assert card.note.value == "Intern note"
+
+    as_reader = reader.get(f"/api/v1/contacts/{person['id']}.vcf")
+    [card] = _cards(as_reader.text)
+    assert [e.value for e in card.contents["email"]] == ["soeren@example.org"]
+    assert [t.value for t in card.contents["tel"]] == ["tel:+4512345601"]
+    assert "note" not in card.contents
+    assert "privat" not in as_reader.text and "+4512345602" not in as_reader.text
+    assert "Intern" not in as_reader.text
+
+
+def test_vcard_escapes_and_folds(editor: TestClient) -> None:
+    org = organization(editor, name="Bolig; Drift, og Service A/S")
+    person = contact(
+        editor,
+        given="Anne-Marie",
+        family="Bach, Jensen",
+        job_title="Leder af en meget lang titel med æøå " * 3,
+        organization_id=org["id"],
+        notes="Linje 1\nLinje 2; med komma, og \\ skråstreg",
+    )
+    text = editor.get(f"/api/v1/contacts/{person['id']}.vcf").text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    [card] = _cards(text)
+    assert card.n.value.family == "Bach, Jensen"
+    assert card.org.value == ["Bolig; Drift, og Service A/S"]
+    assert card.title.value == person["job_title"]
+    assert card.note.value == "Linje 1\nLinje 2; med komma, og \\ skråstreg"
+
+
+def test_list_vcard_follows_filters_and_visibility(editor: TestClient, reader: TestClient) -> None:
+    _anna(editor)
+    contact(editor, given="Bo", family="Dahl", responsibilities=["SSP"])
+    contact(editor, given="Eva", family="Holm", archived=True)
+    response = reader.get("/api/v1/contacts.vcf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="contacts.vcf"'
+    cards = _cards(response.text)
+    assert [c.fn.value for c in cards] == ["Bo Dahl", "Søren Østergaard"]
+    assert "privat@example.org" not in response.text and "Intern" not in response.text
+    filtered = _cards(reader.get("/api/v1/contacts.vcf", params={"q": "ØSTERGAARD"}).text)
+    assert [c.fn.value for c in filtered] == ["Søren Østergaard"]
+    archived = _cards(reader.get("/api/v1/contacts.vcf", params={"include_archived": "true"}).text)
+    assert len(archived) == 3
+    assert reader.get("/api/v1/contacts.vcf", params={"responsibility": "none"}).text == ""
+
+
+def _rows(response: Any) -> list[dict[str, str]]:
+    raw = response.content
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_export(editor: TestClient, reader: TestClient) -> None:
+    person = _anna(editor)
+    contact(editor, given="Bo", family="=Dahl", job_title="Leder, SSP")
+    response = editor.get("/api/v1/contacts.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="contacts.csv"'
+    assert response.content.split(b"\r\n")[0].decode("utf-8-sig").startswith("id,display_name,")
+    rows = _rows(response)
+    assert [r["family_name"] for r in rows] == ["'=Dahl", "Østergaard"]
+    row = rows[1]
+    assert row["id"] == person["id"]
+    assert row["display_name"] == "Søren Østergaard"
+    assert row["organization"] == "Randers Kommune"
+    assert row["organization_kind"] == "municipality"
+    assert row["emails"] == "soeren@example.org; privat@example.org"
+    assert row["phones"] == "+4512345601; +4512345602"
+    assert row["responsibilities"] == "skole; beskæftigelse"
+    assert row["notes"] == "Intern note"
+    assert rows[0]["job_title"] == "Leder, SSP"
+
+    as_reader = reader.get("/api/v1/contacts.csv", params={"q": "søren"})
+    [row] = _rows(as_reader)
+    assert row["emails"] == "soeren@example.org"
+    assert row["phones"] == "+4512345601"
+    assert row["notes"] == ""
+    assert "privat" not in as_reader.text and "Intern" not in as_reader.text
+
+
+def test_export_routes_are_not_taken_for_ids(reader: TestClient, editor: TestClient) -> None:
+    contact(editor)
+    assert reader.get("/api/v1/contacts.vcf").status_code == 200
+    assert reader.get("/api/v1/contacts.csv").status_code == 200
+    assert_problem(reader.get("/api/v1/contacts/contacts.vcf"), 422)
+    assert_problem(reader.get("/api/v1/contacts.vcf", params={"organization_kind": "x"}), 422)
+    assert_problem(reader.get("/api/v1/contacts.csv", params={"modified_since": "1"}), 422)
+
+
+def test_exports_are_declared_in_openapi(reader: TestClient) -> None:
+    paths = reader.get("/openapi.json").json()["paths"]
+    for path, media in (
+        ("/api/v1/contacts.vcf", "text/vcard"),
+        ("/api/v1/contacts/{contact_id}.vcf", "text/vcard"),
+        ("/api/v1/contacts.csv", "text/csv"),
+    ):
+        operation = paths[path]["get"]
+        assert media in operation["responses"]["200"]["content"]
+        assert "application/problem+json" in operation["responses"]["401"]["content"]
