@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from app.changes.models import Change
 from app.core.db import SessionDep
 from app.core.errors import READ_ERRORS, responses
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import ReaderKey
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
@@ -39,14 +39,13 @@ class ChangeRead(BaseModel):
 )
 def list_changes(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     after: Annotated[
         int, Query(ge=0, le=2**62, description="Only entries with a greater `seq`.")
     ] = 0,
-) -> Page[ChangeRead]:
+) -> Response:
     """Page through the change log in `seq` order."""
     stmt = select(Change).where(Change.seq > after).order_by(Change.seq)
     if key.plan_ids is not None:
@@ -54,10 +53,4 @@ def list_changes(
     if page.modified_since is not None:
         stmt = stmt.where(Change.at >= page.modified_since)
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[ChangeRead](
-        items=[ChangeRead.model_validate(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [ChangeRead.model_validate(r) for r in rows], total, page)

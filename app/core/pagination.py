@@ -1,5 +1,6 @@
 """Lists: limit/offset parameters, the `{items, total, limit, offset}` envelope, Link headers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -32,7 +33,7 @@ class PageParams:
     modified_since: datetime | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1–200.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip.")] = 0,
     modified_since: Annotated[
@@ -40,7 +41,7 @@ def page_params(
         Query(description="Only records updated at or after this time (RFC 3339, with offset)."),
     ] = None,
 ) -> PageParams:
-    """Parse the standard list parameters."""
+    """Parse the standard list parameters (async: pure, so no threadpool hop)."""
     return PageParams(limit=limit, offset=offset, modified_since=modified_since)
 
 
@@ -48,10 +49,18 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
-    """Run a list statement as two queries: the count and the page."""
+    """Run a list statement; the total comes with the page (`count(*) OVER ()`), one query.
+
+    Only a page past the end, which has no row to carry the total, costs a second query.
+    """
+    counted = stmt.add_columns(func.count().over().label("_total"))
+    rows = session.execute(counted.limit(params.limit).offset(params.offset)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][-1])
+    if params.offset == 0:
+        return [], 0
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)).unique())
-    return rows, total
+    return [], total
 
 
 def set_link_header(request: Request, response: Response, params: PageParams, total: int) -> None:
@@ -65,3 +74,19 @@ def set_link_header(request: Request, response: Response, params: PageParams, to
         links.append(f'<{url}>; rel="prev"')
     if links:
         response.headers["Link"] = ", ".join(links)
+
+
+def page_response(
+    request: Request, items: Sequence[BaseModel], total: int, params: PageParams
+) -> Response:
+    """The list envelope as JSON, with `Link`; serialised once, by pydantic-core."""
+    body = b"".join(
+        [
+            b'{"items":[',
+            b",".join(item.__pydantic_serializer__.to_json(item) for item in items),
+            b'],"total":%d,"limit":%d,"offset":%d}' % (total, params.limit, params.offset),
+        ]
+    )
+    response = Response(body, media_type="application/json")
+    set_link_header(request, response, params, total)
+    return response

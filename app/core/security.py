@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -94,8 +95,11 @@ def authenticated(
     return principal
 
 
-def _require(role: Role) -> object:
-    def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def _require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    # async: a pure check, so FastAPI runs it without a threadpool hop; it depends on
+    # `authenticated`, which FastAPI caches per request, so a route and its path
+    # dependencies share one key lookup.
+    async def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.at_least(role):
             raise Forbidden(f"This needs a key with the role {role.value} or higher.")
         return principal

@@ -14,7 +14,7 @@ from app.core.errors import (
     responses,
 )
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.directory import organizations, repository
 from app.directory.models import Organization
@@ -51,7 +51,6 @@ def _location(org: Organization) -> str:
 )
 def list_organizations(
     request: Request,
-    response: Response,
     session: SessionDep,
     _key: ReaderKey,
     page: PageDep,
@@ -59,19 +58,13 @@ def list_organizations(
     q: Annotated[str | None, Query(max_length=200, description="Substring of the name.")] = None,
     parent_id: uuid.UUID | None = None,
     include_archived: bool = False,
-) -> Page[OrganizationRead]:
+) -> Response:
     """List organizations by name; archived ones only with `include_archived=true`."""
     stmt = repository.organizations_query(
         page, kind=kind, q=q, parent_id=parent_id, include_archived=include_archived
     )
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[OrganizationRead](
-        items=[OrganizationRead.model_validate(o) for o in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [OrganizationRead.model_validate(o) for o in rows], total, page)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from app.core.errors import (
     responses,
 )
 from app.core.http import resource_response
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import AdminKey
 from app.keys import service
 from app.keys.models import ApiKey
@@ -43,21 +43,14 @@ KeyDep = Annotated[ApiKey, Depends(valid_key)]
 )
 def list_api_keys(
     request: Request,
-    response: Response,
     session: SessionDep,
     _admin: AdminKey,
     page: PageDep,
     include_revoked: bool = False,
-) -> Page[ApiKeyRead]:
+) -> Response:
     """List keys (never their secrets), oldest first."""
     rows, total = fetch_page(session, service.keys_query(page, include_revoked), page)
-    set_link_header(request, response, page, total)
-    return Page[ApiKeyRead](
-        items=[ApiKeyRead.model_validate(k) for k in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [ApiKeyRead.model_validate(k) for k in rows], total, page)
 
 
 @router.post(
