@@ -315,7 +315,8 @@ class Vocabularies(BaseModel):
     decision_impacts: list[Term]
     decision_statuses: list[Term]
     contact_visibilities: list[Term]
-    contact_labels: list[Term]
+    email_labels: list[Term]
+    phone_labels: list[Term]
     funding_rounds: list[FundingRoundTerms] = Field(
         description="Funding rounds with the focus areas a new plan gets by default."
     )

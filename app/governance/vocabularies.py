@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-from app.directory.schemas import OrganizationKind
+from app.directory.schemas import EmailLabel, OrganizationKind, PhoneLabel, Visibility
 from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
 from app.meetings.enums import (
     AgendaItemKind,
@@ -102,16 +102,23 @@ DECISION_STATUSES: dict[str, Label] = {
 }
 
 CONTACT_VISIBILITIES: dict[str, Label] = {
-    "public": Label("Offentlig", "Public"),
-    "partnership": Label("Partnerskabet", "Partnership"),
-    "restricted": Label("Begrænset", "Restricted"),
+    Visibility.public: Label("Offentlig", "Public"),
+    Visibility.partnership: Label("Partnerskabet", "Partnership"),
+    Visibility.restricted: Label("Begrænset", "Restricted"),
 }
 
-CONTACT_LABELS: dict[str, Label] = {
-    "work": Label("Arbejde", "Work"),
-    "mobile": Label("Mobil", "Mobile"),
-    "home": Label("Privat", "Home"),
-    "other": Label("Andet", "Other"),
+EMAIL_LABELS: dict[str, Label] = {
+    EmailLabel.work: Label("Arbejde", "Work"),
+    EmailLabel.home: Label("Privat", "Home"),
+    EmailLabel.other: Label("Andet", "Other"),
+}
+
+PHONE_LABELS: dict[str, Label] = {
+    PhoneLabel.work: Label("Arbejde", "Work"),
+    PhoneLabel.mobile: Label("Mobil", "Mobile"),
+    PhoneLabel.switchboard: Label("Omstilling", "Switchboard"),
+    PhoneLabel.home: Label("Privat", "Home"),
+    PhoneLabel.other: Label("Andet", "Other"),
 }
 
 # Focus areas (indsatsområder) per funding round (bevillingsramme): the keys are stable codes,
@@ -145,8 +152,9 @@ CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
     "agenda_formats": (AGENDA_FORMATS, AgendaFormat),
     "decision_impacts": (DECISION_IMPACTS, DecisionImpact),
     "decision_statuses": (DECISION_STATUSES, DecisionStatus),
-    "contact_visibilities": (CONTACT_VISIBILITIES, None),
-    "contact_labels": (CONTACT_LABELS, None),
+    "contact_visibilities": (CONTACT_VISIBILITIES, Visibility),
+    "email_labels": (EMAIL_LABELS, EmailLabel),
+    "phone_labels": (PHONE_LABELS, PhoneLabel),
 }
 
 # The Danish mode labels, e.g. for iCalendar CATEGORIES.
