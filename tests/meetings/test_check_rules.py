@@ -1,0 +1,106 @@
+"""The meetings' rules of the governance check."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.governance.models import Body, Plan
+from app.meetings.check_rules import meeting_findings
+from app.meetings.models import Meeting
+from tests.meetings import factories as f
+
+
+@pytest.fixture
+def org(editor: TestClient) -> dict[str, Any]:
+    plan = f.plan(editor)
+    board = f.alternating_board(editor, plan["id"])
+    steering = f.steering_group(editor, plan["id"], board["id"])
+    return {"plan": plan, "board": board, "steering": steering}
+
+
+def _findings(client: TestClient, plan_id: str, rule: str) -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/plans/{plan_id}/governance-check")
+    assert response.status_code == 200, response.text
+    return [x for x in response.json()["findings"] if x["rule"] == rule]
+
+
+def _soon(client: TestClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    payload = {"body_id": body_id, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(), **fields}
+    response = client.post("/api/v1/meetings", json=payload)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_mode_rotation_broken_by_old_data(editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session) -> None:
+    f.meeting(editor, org["board"]["id"], 0)
+    assert _findings(reader, org["plan"]["id"], "mode-rotation") == []
+    stray = Meeting(body_id=uuid.UUID(org["board"]["id"]), title="Gammelt møde", mode="plan_review", starts_at=f.at(14), ends_at=f.at(14, 2), status="held", sequence=0)
+    db.add(stray)
+    db.commit()
+    [finding] = _findings(reader, org["plan"]["id"], "mode-rotation")
+    assert finding["severity"] == "error"
+    assert finding["subject"] == {"type": "meeting", "id": str(stray.id)}
+    assert "urban_development" in finding["message"]
+
+
+def test_escalation_overdue(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+    meeting = f.meeting(editor, org["board"]["id"], 7)
+    major = f.decision(editor, org["steering"]["id"], impact="major", title="Stor sag")
+    assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
+    editor.patch(f"/api/v1/meetings/{meeting['id']}", json={"status": "held"})
+    [finding] = _findings(reader, org["plan"]["id"], "escalation-overdue")
+    assert finding["severity"] == "warning" and finding["subject"] == {"type": "decision", "id": major["id"]}
+    f.decision(editor, org["board"]["id"], origin_decision_id=major["id"])
+    assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
+
+
+def test_report_overdue(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+    later = f.meeting(editor, org["board"]["id"], 30)
+    routine = f.decision(editor, org["steering"]["id"], decided_at="2030-01-01T10:00:00Z")
+    assert _findings(reader, org["plan"]["id"], "report-overdue") == []
+    # the board holds another meeting (not the one the report is on) after the decision
+    other = f.meeting(editor, org["board"]["id"], 7, mode_override_reason="Ekstra", mode="plan_review")
+    editor.patch(f"/api/v1/meetings/{other['id']}", json={"status": "held"})
+    [finding] = _findings(reader, org["plan"]["id"], "report-overdue")
+    assert finding["severity"] == "warning" and finding["subject"]["id"] == routine["id"]
+    editor.patch(f"/api/v1/meetings/{later['id']}", json={"status": "held"})
+    assert _findings(reader, org["plan"]["id"], "report-overdue") == []
+
+
+def test_no_upcoming_meeting(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+    found = _findings(reader, org["plan"]["id"], "no-upcoming-meeting")
+    assert {x["subject"]["id"] for x in found} == {org["board"]["id"], org["steering"]["id"]}
+    assert all(x["severity"] == "info" for x in found)
+    _soon(editor, org["board"]["id"], 30)
+    cancelled = _soon(editor, org["steering"]["id"], 20)
+    editor.patch(f"/api/v1/meetings/{cancelled['id']}", json={"status": "cancelled"})
+    _soon(editor, org["steering"]["id"], 120)
+    found = _findings(reader, org["plan"]["id"], "no-upcoming-meeting")
+    assert [x["subject"]["id"] for x in found] == [org["steering"]["id"]]
+
+
+def test_fixed_number_of_queries(editor: TestClient, org: dict[str, Any], db: Session, count_queries: Any) -> None:
+    plan = db.get(Plan, uuid.UUID(org["plan"]["id"]))
+    assert plan is not None
+
+    def run() -> int:
+        bodies = list(db.scalars(select(Body).where(Body.plan_id == plan.id)))
+        count_queries.count = 0
+        meeting_findings(db, plan, bodies)
+        return count_queries.count
+
+    f.meeting(editor, org["board"]["id"], 7)
+    f.decision(editor, org["steering"]["id"], impact="major")
+    few = run()
+    for days in (21, 35, 49):
+        f.meeting(editor, org["board"]["id"], days)
+        f.decision(editor, org["steering"]["id"], impact="major")
+        f.decision(editor, org["steering"]["id"])
+    assert run() == few == 3
