@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.core.security import Principal, Role
 from app.directory.demo import seed_directory
 from app.directory.models import Organization
+from app.governance.demo import seed_governance
 
 DEMO_ACTOR = Principal(
     key_id=uuid.UUID(int=0),
@@ -25,5 +26,6 @@ def database_is_empty(session: Session) -> bool:
 def seed(session: Session) -> str:
     """Load every domain's demo data; return a one-line summary."""
     directory = seed_directory(session, DEMO_ACTOR)
-    counts = directory.counts()
+    governance = seed_governance(session, DEMO_ACTOR, directory)
+    counts = directory.counts() | governance.counts()
     return ", ".join(f"{n} {what}" for what, n in counts.items())

@@ -56,13 +56,20 @@ class PlanSnapshot:
 
     def liaisons_of(self, body: Body) -> list[Seat]:
         """Who links `body` to the body it reports to: anyone sitting in both, or holding the
-        liaison role in `body` (one seat per contact)."""
+        liaison role in `body` (one seat per contact). A secretary serves the bodies rather
+        than sitting in them, so a secretariat serving both is no link."""
         if body.reports_to_id is None:
             return []
-        in_parent = {seat.contact.id for seat in self.seats_of(body.reports_to_id)}
+        in_parent = {
+            seat.contact.id
+            for seat in self.seats_of(body.reports_to_id)
+            if seat.membership.role != MemberRole.secretary
+        }
         out: dict[uuid.UUID, Seat] = {}
         for seat in self.seats_of(body.id):
-            if seat.contact.id in in_parent or seat.membership.role == MemberRole.liaison:
+            role = seat.membership.role
+            sits_in_both = seat.contact.id in in_parent and role != MemberRole.secretary
+            if sits_in_both or role == MemberRole.liaison:
                 out.setdefault(seat.contact.id, seat)
         return list(out.values())
 

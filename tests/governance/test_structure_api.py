@@ -146,3 +146,16 @@ def test_fixed_number_of_queries(
     assert sum(len(b["members"]) for b in doc["bodies"]) == 36
     assert count_queries.count == small_count
     assert small_count <= 5, count_queries.statements
+
+
+def test_a_secretary_serving_both_bodies_is_no_liaison(editor: TestClient, db: Session) -> None:
+    p = plan(editor)
+    board = body(editor, p["id"], "board")
+    group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
+    lead = contact(db, "Line", "Leder")
+    member(editor, board["id"], lead, role="secretary")
+    member(editor, group["id"], lead, role="secretary")
+    doc = editor.get(f"/api/v1/plans/{p['id']}/structure").json()
+    group_doc = next(b for b in doc["bodies"] if b["id"] == group["id"])
+    assert group_doc["liaisons"] == []
+    assert [m["role"] for m in group_doc["members"]] == ["secretary"]
