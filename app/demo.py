@@ -9,6 +9,7 @@ from app.core.security import Principal, Role
 from app.directory.demo import seed_directory
 from app.directory.models import Organization
 from app.governance.demo import seed_governance
+from app.meetings.demo import seed_meetings
 
 DEMO_ACTOR = Principal(
     key_id=uuid.UUID(int=0),
@@ -27,5 +28,6 @@ def seed(session: Session) -> str:
     """Load every domain's demo data; return a one-line summary."""
     directory = seed_directory(session, DEMO_ACTOR)
     governance = seed_governance(session, DEMO_ACTOR, directory)
-    counts = directory.counts() | governance.counts()
+    meetings = seed_meetings(session, DEMO_ACTOR, governance)
+    counts = directory.counts() | governance.counts() | meetings.counts()
     return ", ".join(f"{n} {what}" for what, n in counts.items())

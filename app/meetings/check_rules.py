@@ -25,7 +25,9 @@ def _day(value: datetime) -> str:
     return value.date().isoformat()
 
 
-def _rotation_findings(bodies: list[Body], by_body: dict[uuid.UUID, list[Meeting]]) -> list[Finding]:
+def _rotation_findings(
+    bodies: list[Body], by_body: dict[uuid.UUID, list[Meeting]]
+) -> list[Finding]:
     findings = []
     for body in bodies:
         modes = rotation.effective_rotation(body.meeting_rotation, body.kind)

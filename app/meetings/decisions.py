@@ -1,6 +1,7 @@
 """Decision records: references checked, then the flow of rule 4 (app/meetings/flow.py)."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -53,8 +54,10 @@ def _origin(session: Session, body: Body, origin_id: uuid.UUID) -> Decision:
     return origin
 
 
-def create(session: Session, actor: Principal, data: DecisionCreate) -> Decision:
-    """Record a decision and let it flow (rule 4)."""
+def create(
+    session: Session, actor: Principal, data: DecisionCreate, now: datetime | None = None
+) -> Decision:
+    """Record a decision and let it flow (rule 4); `now` as in `flow.route`."""
     body = body_for_write(session, actor, data.body_id)
     meeting = _meeting_of(session, body, data.meeting_id) if data.meeting_id else None
     if data.agenda_item_id is not None:
@@ -90,7 +93,8 @@ def create(session: Session, actor: Principal, data: DecisionCreate) -> Decision
     )
     if origin is not None:
         flow.resolve(session, actor, origin, body.plan_id)
-    flow.route(session, actor, decision, body, body.plan_id, meeting.starts_at if meeting else None)
+    starts = meeting.starts_at if meeting else None
+    flow.route(session, actor, decision, body, body.plan_id, starts, now)
     session.flush()
     return decision
 

@@ -136,11 +136,15 @@ def route(
     source: Body,
     plan_id: uuid.UUID,
     decision_meeting_starts: datetime | None,
+    now: datetime | None = None,
 ) -> Meeting | None:
-    """Steps 2–4: place a decision on the parent's next open meeting, else leave it waiting."""
+    """Steps 2–4: place a decision on the parent's next open meeting, else leave it waiting.
+
+    `now` is the clock (history entered as it happened passes the time it happened).
+    """
     if source.reports_to_id is None or not waits_for_parent(decision):
         return None
-    after = earliest_start(decision_meeting_starts, utcnow())
+    after = earliest_start(decision_meeting_starts, now or utcnow())
     meeting = repository.next_open_meeting(session, source.reports_to_id, after)
     if meeting is None:
         return None  # step 4: it waits in the parent's inbox

@@ -36,7 +36,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 
 def _in_range(value: datetime) -> datetime:
     # Far-off years overflow on time-zone arithmetic; no meeting needs them.
-    if not MIN_YEAR <= value.year <= MAX_YEAR or not MIN_YEAR <= value.astimezone(UTC).year:
+    if not MIN_YEAR <= value.year <= MAX_YEAR or value.astimezone(UTC).year < MIN_YEAR:
         raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
     return value.astimezone(UTC)
 
