@@ -39,6 +39,8 @@ def _ensure_admin_key() -> None:
     engine.dispose()
     typer.echo("No API key existed, so an admin key was created. It is shown only once:")
     typer.echo(secret)
+    # uvicorn runs on after this: flush, or a piped stdout would hold the key back
+    sys.stdout.flush()
 
 
 @cli.command()
