@@ -15,7 +15,10 @@ from app.governance.schemas import SEVERITY_ORDER, Finding, Severity, Subject
 from app.governance.structure import PlanSnapshot, load_snapshot
 from app.meetings import check_rules
 
-__all__ = ["Finding", "Severity", "Subject", "run_check", "sort_findings"]
+__all__ = ["STRUCTURE_RULES", "Finding", "Severity", "Subject", "run_check", "sort_findings"]
+
+# the rules this module checks; app.meetings.check_rules adds its own
+STRUCTURE_RULES = ("board-missing", "chair-missing", "management-representation", "liaison-missing")
 
 CHAIR_ROLES = {MemberRole.chair, MemberRole.co_chair}
 # seats that represent an organization on a board (secretaries, observers, substitutes do not)

@@ -242,3 +242,29 @@ def test_list_runs_a_fixed_number_of_queries(
     listing = reader.get("/api/v1/plans").json()
     assert listing["total"] == 7
     assert count_queries.count == few
+
+
+def test_patch_municipality_must_be_a_municipality(editor: TestClient) -> None:
+    created = plan(editor)
+    police = organization(editor, name="Østjyllands Politi", kind="police")
+    response = editor.patch(
+        f"/api/v1/plans/{created['id']}", json={"municipality_id": police["id"]}
+    )
+    assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "municipality_id"]
+    varde = municipality(editor, "Varde Kommune", "573")
+    response = editor.patch(f"/api/v1/plans/{created['id']}", json={"municipality_id": varde["id"]})
+    assert response.json()["municipality_id"] == varde["id"]
+
+
+def test_modified_since(editor: TestClient, reader: TestClient) -> None:
+    first = plan(editor, name="Først")
+    second = plan(editor, name="Siden")
+    editor.patch(f"/api/v1/plans/{first['id']}", json={"areas": ["Nord"]})
+    since = second["updated_at"]
+    listed = reader.get("/api/v1/plans", params={"modified_since": since}).json()["items"]
+    assert sorted(p["name"] for p in listed) == ["Først", "Siden"]
+    bodies = reader.get("/api/v1/bodies", params={"modified_since": "2999-01-01T00:00:00Z"})
+    assert bodies.json()["items"] == []
+    assert_problem(
+        reader.get("/api/v1/plans", params={"modified_since": "2024-01-01T00:00:00"}), 422
+    )
