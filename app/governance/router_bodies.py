@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import bodies, memberships, repository
 from app.governance.dependencies import BodyDep, BodyEditDep
@@ -38,24 +38,17 @@ def _location(body: Body) -> str:
 )
 def list_bodies(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     plan_id: uuid.UUID | None = None,
     kind: BodyKind | None = None,
     active: bool | None = None,
-) -> Page[BodyRead]:
+) -> Response:
     """List bodies by name (a key limited to some plans sees only theirs)."""
     stmt = repository.bodies_query(page, key, plan_id=plan_id, kind=kind, active=active)
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[BodyRead](
-        items=[BodyRead.model_validate(b) for b in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [BodyRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post(
@@ -124,7 +117,6 @@ def delete_body(
 )
 def list_body_memberships(
     request: Request,
-    response: Response,
     session: SessionDep,
     _key: ReaderKey,
     body: BodyDep,
@@ -133,18 +125,12 @@ def list_body_memberships(
         QueryDate | None, Query(description="Only memberships holding on this day.")
     ] = None,
     role: MemberRole | None = None,
-) -> Page[MembershipRead]:
+) -> Response:
     """A body's memberships by start date (undated first); `active_on` keeps those holding
     on that day."""
     stmt = repository.memberships_query(page, body_id=body.id, active_on=active_on, role=role)
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[MembershipRead](
-        items=[MembershipRead.model_validate(m) for m in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [MembershipRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import check, plans, repository, structure
 from app.governance.dependencies import PlanDep, PlanEditDep
@@ -36,23 +36,16 @@ def _location(plan: Plan) -> str:
 )
 def list_plans(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     status: PlanStatus | None = None,
     municipality_id: uuid.UUID | None = None,
-) -> Page[PlanRead]:
+) -> Response:
     """List plans by name (a key limited to some plans sees only those)."""
     stmt = repository.plans_query(page, key, status=status, municipality_id=municipality_id)
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[PlanRead](
-        items=[PlanRead.model_validate(p) for p in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [PlanRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post(
