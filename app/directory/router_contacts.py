@@ -18,7 +18,7 @@ from app.core.errors import (
     responses,
 )
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, set_link_header
+from app.core.pagination import Page, PageDep, page_response
 from app.core.schemas import QueryDatetime
 from app.core.security import AdminKey, EditorKey, ReaderKey
 from app.directory import contacts, exports, repository
@@ -49,7 +49,7 @@ class CsvResponse(Response):
     charset = "utf-8"
 
 
-def contact_filters(
+async def contact_filters(
     q: Annotated[
         str | None,
         Query(
@@ -210,20 +210,18 @@ def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
 )
 def list_contacts(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     filters: FiltersDep,
-) -> Page[ContactRead]:
+) -> Response:
     """The directory, by family name, given name; archived contacts only on request.
 
     Each contact carries its current memberships (of the key's plans). A page takes the
     same few queries whatever its size.
     """
     items, total = contacts.list_page(session, key, _with_since(filters, page.modified_since), page)
-    set_link_header(request, response, page, total)
-    return Page[ContactRead](items=items, total=total, limit=page.limit, offset=page.offset)
+    return page_response(request, items, total, page)
 
 
 @router.post(

@@ -45,6 +45,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_contacts_organization_id"), "contacts", ["organization_id"])
     op.create_index("ix_contacts_sort", "contacts", ["sort_family", "sort_given", "id"])
+    # the default list hides archived contacts: this partial index gives its order and
+    # lets its count be an index-only scan (the repository writes `NOT archived`)
+    op.create_index(
+        "ix_contacts_active_sort",
+        "contacts",
+        ["sort_family", "sort_given", "id"],
+        postgresql_where=sa.text("NOT archived"),
+        sqlite_where=sa.text("archived = 0"),
+    )
     op.create_index(op.f("ix_contacts_updated_at"), "contacts", ["updated_at"])
     # `?q=` is a substring LIKE on the folded search_text: on PostgreSQL a trigram GIN index
     # serves it (and its count) without scanning the table; SQLite gets a plain index.

@@ -153,6 +153,13 @@ def test_paging_total_and_links(editor: TestClient, reader: TestClient) -> None:
     assert 'rel="next"' in page.headers["link"] and 'rel="prev"' in page.headers["link"]
     beyond = reader.get("/api/v1/contacts", params={"offset": 10}).json()
     assert beyond["items"] == [] and beyond["total"] == 5
+    # a search carries its total with the page, and past the last page too
+    found = reader.get("/api/v1/contacts", params={"q": "hansen", "limit": 2, "offset": 4}).json()
+    assert [c["given_name"] for c in found["items"]] == ["Person 4"] and found["total"] == 5
+    past = reader.get("/api/v1/contacts", params={"q": "hansen", "offset": 10}).json()
+    assert past["items"] == [] and past["total"] == 5
+    none = reader.get("/api/v1/contacts", params={"q": "nobody"}).json()
+    assert none["items"] == [] and none["total"] == 0
 
 
 def test_modified_since(editor: TestClient, reader: TestClient) -> None:
