@@ -317,6 +317,9 @@ class Vocabularies(BaseModel):
     contact_visibilities: list[Term]
     email_labels: list[Term]
     phone_labels: list[Term]
+    finding_severities: list[Term]
+    check_rules: list[Term] = Field(description="The rules of the governance check.")
+    api_key_roles: list[Term]
     funding_rounds: list[FundingRoundTerms] = Field(
         description="Funding rounds with the focus areas a new plan gets by default."
     )

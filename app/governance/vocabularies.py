@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
+from app.core.security import Role
 from app.directory.schemas import EmailLabel, OrganizationKind, PhoneLabel, Visibility
 from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
+from app.governance.schemas import Severity
 from app.meetings.enums import (
     AgendaItemKind,
     DecisionImpact,
@@ -121,6 +123,35 @@ PHONE_LABELS: dict[str, Label] = {
     PhoneLabel.other: Label("Andet", "Other"),
 }
 
+FINDING_SEVERITIES: dict[str, Label] = {
+    Severity.error: Label("Fejl", "Error"),
+    Severity.warning: Label("Advarsel", "Warning"),
+    Severity.info: Label("Til orientering", "Information"),
+}
+
+# The rules of the governance check (`GET /plans/{id}/governance-check`).
+CHECK_RULES: dict[str, Label] = {
+    "board-missing": Label("Ingen bestyrelse", "No board"),
+    "chair-missing": Label("Bestyrelsen har ingen formand", "The board has no chair"),
+    "management-representation": Label(
+        "Topledelsen er ikke med i bestyrelsen", "Top management missing from the board"
+    ),
+    "liaison-missing": Label("Intet bindeled", "No liaison"),
+    "mode-rotation": Label("Mødetyperne følger ikke rækkefølgen", "Meeting modes out of rotation"),
+    "escalation-overdue": Label(
+        "Beslutning venter på det overordnede organ", "Escalated decision waiting"
+    ),
+    "report-overdue": Label("Orientering mangler", "Report overdue"),
+    "no-upcoming-meeting": Label("Intet kommende møde", "No upcoming meeting"),
+}
+
+API_KEY_ROLES: dict[str, Label] = {
+    Role.reader: Label("Læser", "Reader"),
+    Role.editor: Label("Redaktør", "Editor"),
+    Role.admin: Label("Administrator", "Administrator"),
+    Role.calendar: Label("Kalender", "Calendar"),
+}
+
 # Focus areas (indsatsområder) per funding round (bevillingsramme): the keys are stable codes,
 # the Danish label is the name a plan gets by default.
 FUNDING_ROUNDS: dict[str, Label] = {
@@ -155,6 +186,9 @@ CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
     "contact_visibilities": (CONTACT_VISIBILITIES, Visibility),
     "email_labels": (EMAIL_LABELS, EmailLabel),
     "phone_labels": (PHONE_LABELS, PhoneLabel),
+    "finding_severities": (FINDING_SEVERITIES, Severity),
+    "check_rules": (CHECK_RULES, None),
+    "api_key_roles": (API_KEY_ROLES, Role),
 }
 
 # The Danish mode labels, e.g. for iCalendar CATEGORIES.

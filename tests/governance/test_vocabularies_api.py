@@ -5,6 +5,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.governance import vocabularies
+from app.governance.check import STRUCTURE_RULES
 from app.governance.vocabularies import CODE_LISTS, default_focus_areas, label, mode_label
 from tests.helpers import assert_problem
 
@@ -38,6 +39,13 @@ def test_every_code_list_with_both_languages(reader: TestClient) -> None:
     assert set(_labels(doc, "organization_kinds")) >= {"municipality", "housing_organization"}
     assert set(_labels(doc, "member_roles")) >= {"chair", "co_chair", "liaison", "substitute"}
     assert set(_labels(doc, "decision_impacts")) == {"routine", "major"}
+    assert set(_labels(doc, "check_rules")) >= {
+        "board-missing",
+        "chair-missing",
+        "management-representation",
+        "liaison-missing",
+    }
+    assert list(_labels(doc, "finding_severities")) == ["error", "warning", "info"]
     (round_2019,) = doc["funding_rounds"]
     assert round_2019["code"] == "2019-2026"
     assert [a["da"] for a in round_2019["focus_areas"]] == [
@@ -58,6 +66,7 @@ def test_every_enum_member_has_labels() -> None:
     for name, (labels, enum) in CODE_LISTS.items():
         if enum is not None:
             assert set(labels) == {member.value for member in enum}, name
+    assert set(STRUCTURE_RULES) <= set(vocabularies.CHECK_RULES)
 
 
 def test_label_helpers() -> None:
