@@ -1,15 +1,16 @@
 """iCalendar feeds (RFC 5545) of meetings, built with the `icalendar` package."""
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
 from app.core.db import utcnow
 from app.governance.vocabularies import mode_label
 from app.meetings.enums import MeetingStatus
-from app.meetings.models import AgendaItem, Meeting
+from app.meetings.repository import FeedItem, FeedMeeting
 from app.meetings.series import LOCAL_TZ, local_day_start
 
 TZID = "Europe/Copenhagen"
@@ -67,42 +68,91 @@ def vtimezone() -> Timezone:
     return tz
 
 
-def description(items: Sequence[AgendaItem]) -> str:
-    """The public agenda items, one a line."""
+def description(items: Sequence[FeedItem]) -> str:
+    """The public agenda items, one a line, with their numbers."""
     if not items:
         return ""
     lines = ["Dagsorden:"]
-    lines += [f"{item.number}. {item.title}" for item in items]
+    lines += [f"{item.position}. {item.title}" for item in items]
     return "\n".join(lines)
 
 
-def event(meeting: Meeting, body_name: str, items: Sequence[AgendaItem]) -> Event:
+# --- VEVENTs -------------------------------------------------------------------------------
+# icalendar's Component.to_ical costs about 0.8 ms per event (400 ms for 500 meetings), far
+# over the feed's budget, so events are written here as content lines (RFC 5545 §3.1, §3.3.11)
+# and checked by parsing every feed with icalendar in the tests. The VCALENDAR envelope and the
+# VTIMEZONE still come from icalendar.
+
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n", "\r": ""})
+
+
+def text_value(value: str) -> str:
+    """A TEXT value: backslash, semicolon, comma and newline escaped."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_ESCAPES)
+
+
+def fold(line: str) -> bytes:
+    """One content line, folded at 75 octets without splitting a UTF-8 sequence, with CRLF."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return raw + b"\r\n"
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(raw) - start > limit:
+        end = start + limit
+        while raw[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: break before its sequence
+            end -= 1
+        parts.append(raw[start:end])
+        start, limit = end, 74  # continuation lines start with a space
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M%S")
+
+
+def event_lines(meeting: FeedMeeting, items: Sequence[FeedItem]) -> bytes:
     """One meeting as a VEVENT."""
-    ev = Event()
-    ev.add("uid", f"{meeting.id}@{UID_DOMAIN}")
-    ev.add("dtstamp", meeting.updated_at.astimezone(UTC))
-    ev.add("created", meeting.created_at.astimezone(UTC))
-    ev.add("last-modified", meeting.updated_at.astimezone(UTC))
-    ev.add("sequence", meeting.sequence)
-    ev.add("summary", meeting.title)
-    ev.add("dtstart", meeting.starts_at.astimezone(LOCAL_TZ))
-    ev.add("dtend", meeting.ends_at.astimezone(LOCAL_TZ))
-    ev.add("status", _STATUS.get(meeting.status, "TENTATIVE"))
-    ev.add("categories", [mode_label(meeting.mode)])
+    agenda_text = description(items)
+    organizer = f"Organ: {meeting.body_name}"
+    summary = f"{organizer}\n\n{agenda_text}" if agenda_text else organizer
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{meeting.id}@{UID_DOMAIN}",
+        f"DTSTAMP:{_utc(meeting.updated_at)}",
+        f"CREATED:{_utc(meeting.created_at)}",
+        f"LAST-MODIFIED:{_utc(meeting.updated_at)}",
+        f"SEQUENCE:{meeting.sequence}",
+        f"SUMMARY:{text_value(meeting.title)}",
+        f"DTSTART;TZID={TZID}:{_local(meeting.starts_at)}",
+        f"DTEND;TZID={TZID}:{_local(meeting.ends_at)}",
+        f"STATUS:{_STATUS.get(meeting.status, 'TENTATIVE')}",
+        f"CATEGORIES:{text_value(mode_label(meeting.mode))}",
+    ]
     if meeting.location:
-        ev.add("location", meeting.location)
+        lines.append(f"LOCATION:{text_value(meeting.location)}")
     if meeting.online_url:
-        ev.add("url", meeting.online_url)
-    text = description(items)
-    organizer = f"Organ: {body_name}"
-    ev.add("description", f"{organizer}\n\n{text}" if text else organizer)
-    return ev
+        lines.append(f"URL:{meeting.online_url}")
+    lines.append(f"DESCRIPTION:{text_value(summary)}")
+    lines.append("END:VEVENT")
+    return b"".join(fold(line) for line in lines)
+
+
+@lru_cache(maxsize=1)
+def _vtimezone_bytes() -> bytes:
+    out: bytes = vtimezone().to_ical()
+    return out
 
 
 def render(
     name: str,
-    rows: Sequence[tuple[Meeting, str]],
-    items: dict[object, list[AgendaItem]],
+    rows: Sequence[FeedMeeting],
+    items: Mapping[uuid.UUID, Sequence[FeedItem]],
 ) -> bytes:
     """A VCALENDAR with one VEVENT per meeting and the VTIMEZONE they use."""
     cal = Calendar()
@@ -112,8 +162,9 @@ def render(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", TZID)
-    cal.add_component(vtimezone())
-    for meeting, body_name in rows:
-        cal.add_component(event(meeting, body_name, items.get(meeting.id, [])))
-    out: bytes = cal.to_ical()
-    return out
+    head: bytes = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    body = [head.removesuffix(end), _vtimezone_bytes()]
+    body += [event_lines(meeting, items.get(meeting.id, ())) for meeting in rows]
+    body.append(end)
+    return b"".join(body)

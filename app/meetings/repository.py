@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -133,6 +133,31 @@ def next_open_meeting(session: Session, body_id: uuid.UUID, after: datetime) -> 
     return session.scalars(stmt).first()
 
 
+class FeedMeeting(Protocol):
+    """What a calendar feed shows of a meeting (a row, not an ORM object: feeds are big)."""
+
+    id: uuid.UUID
+    title: str
+    mode: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    online_url: str | None
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    body_name: str
+
+
+class FeedItem(Protocol):
+    """What a calendar feed shows of a public agenda item."""
+
+    meeting_id: uuid.UUID
+    position: int
+    title: str
+
+
 def calendar_meetings(
     session: Session,
     principal: Principal,
@@ -142,10 +167,23 @@ def calendar_meetings(
     body_id: uuid.UUID | None = None,
     plan_id: uuid.UUID | None = None,
     meeting_id: uuid.UUID | None = None,
-) -> list[tuple[Meeting, str]]:
+) -> list[FeedMeeting]:
     """Meetings for a feed with their body's name, ordered by start."""
     stmt = (
-        select(Meeting, Body.name)
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.mode,
+            Meeting.status,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.location,
+            Meeting.online_url,
+            Meeting.sequence,
+            Meeting.created_at,
+            Meeting.updated_at,
+            Body.name.label("body_name"),
+        )
         .join(Body, Body.id == Meeting.body_id)
         .where(plan_filter(principal, Body.plan_id))
     )
@@ -160,27 +198,27 @@ def calendar_meetings(
     if starts_before is not None:
         stmt = stmt.where(Meeting.starts_at < starts_before)
     rows = session.execute(stmt.order_by(Meeting.starts_at, Meeting.id))
-    return [(row[0], row[1]) for row in rows]
+    return list(rows)
 
 
 def public_items(
     session: Session, meeting_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[AgendaItem]]:
-    """Public agenda items of the meetings, by meeting, in order."""
-    out: dict[uuid.UUID, list[AgendaItem]] = {}
-    if not meeting_ids:
-        return out
-    # chunked: PostgreSQL and SQLite both cap the number of bound parameters
+) -> dict[uuid.UUID, list[FeedItem]]:
+    """Public agenda items of the meetings, by meeting, in order (one query per 5000)."""
+    out: dict[uuid.UUID, list[FeedItem]] = {}
     ids = list(meeting_ids)
+    # chunked: both databases cap the number of bound parameters
     for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
         stmt = (
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id.in_(chunk), AgendaItem.public.is_(True))
+            select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title)
+            .where(
+                AgendaItem.meeting_id.in_(ids[start : start + 5000]),
+                AgendaItem.public.is_(True),
+            )
             .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
         )
-        for item in session.scalars(stmt):
-            out.setdefault(item.meeting_id, []).append(item)
+        for row in session.execute(stmt):
+            out.setdefault(row.meeting_id, []).append(row)
     return out
 
 

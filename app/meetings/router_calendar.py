@@ -42,8 +42,8 @@ def _feed(
         starts_before=upper if windowed else None,
         **filters,
     )
-    items = repository.public_items(session, [m.id for m, _ in rows])
-    body = calendar.render(name, rows, items)  # type: ignore[arg-type]
+    items = repository.public_items(session, [m.id for m in rows])
+    body = calendar.render(name, rows, items)
     return Response(body, media_type=ICS)
 
 

@@ -123,3 +123,17 @@ def test_openapi_declares_text_calendar(app: Any) -> None:
     schema = app.openapi()
     for path in ("/api/v1/meetings/{meeting_id}.ics", "/api/v1/bodies/{body_id}/meetings.ics", "/api/v1/plans/{plan_id}/meetings.ics", "/api/v1/calendar.ics"):
         assert "text/calendar" in schema["paths"][path]["get"]["responses"]["200"]["content"]
+
+
+def test_text_is_escaped_and_folded(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+    title = "Bøvl; blær, og \\ mere – " + "æøå" * 40
+    m = f.meeting(editor, org["board"]["id"], 0, title=title, location="Lokale 1,\nFløj Ø")
+    editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Ærø; Åbenrå, Øster" * 10, "public": True})
+    response = reader.get(f"/api/v1/meetings/{m['id']}.ics")
+    for line in response.content.split(b"\r\n"):
+        assert len(line) <= 75
+        line.decode()  # no UTF-8 sequence split across a fold
+    [event] = _events(response)
+    assert str(event["SUMMARY"]) == title
+    assert str(event["LOCATION"]) == "Lokale 1,\nFløj Ø"
+    assert "1. " + "Ærø; Åbenrå, Øster" * 10 in str(event["DESCRIPTION"])
