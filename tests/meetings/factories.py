@@ -47,7 +47,9 @@ def alternating_board(client: TestClient, plan_id: str) -> dict[str, Any]:
     )
 
 
-def steering_group(client: TestClient, plan_id: str, board_id: str, **fields: Any) -> dict[str, Any]:
+def steering_group(
+    client: TestClient, plan_id: str, board_id: str, **fields: Any
+) -> dict[str, Any]:
     """A steering group that reports to the board."""
     return body(
         client, plan_id, "steering_group", name="Styregruppen", reports_to_id=board_id, **fields

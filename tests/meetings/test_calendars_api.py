@@ -22,20 +22,32 @@ def org(editor: TestClient) -> dict[str, Any]:
     return {"plan": plan, "board": board}
 
 
-def _events(response: Any) -> list[icalendar.Event]:
+def _events(response: Any) -> list[Any]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     cal = icalendar.Calendar.from_ical(response.content)
     assert cal["VERSION"] == "2.0"
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Copenhagen"]
-    return list(cal.walk("VEVENT"))
+    events: list[Any] = list(cal.walk("VEVENT"))
+    return events
 
 
 def test_meeting_feed(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
-    m = f.meeting(editor, org["board"]["id"], 0, location="Rådhuset, Randers", online_url="https://example.org/m")
-    editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Velkomst", "public": True})
+    m = f.meeting(
+        editor,
+        org["board"]["id"],
+        0,
+        location="Rådhuset, Randers",
+        online_url="https://example.org/m",
+    )
+    editor.post(
+        f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Velkomst", "public": True}
+    )
     editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Fortroligt personsag"})
-    editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Boligsocial status", "public": True})
+    editor.post(
+        f"/api/v1/meetings/{m['id']}/agenda-items",
+        json={"title": "Boligsocial status", "public": True},
+    )
     [event] = _events(reader.get(f"/api/v1/meetings/{m['id']}.ics"))
     assert str(event["UID"]) == f"{m['id']}@samstyre"
     assert str(event["SUMMARY"]) == "Bestyrelsen"
@@ -52,10 +64,15 @@ def test_meeting_feed(editor: TestClient, reader: TestClient, org: dict[str, Any
     assert int(event["SEQUENCE"]) == 2
 
 
-def test_sequence_and_cancelled(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_sequence_and_cancelled(
+    editor: TestClient, reader: TestClient, org: dict[str, Any]
+) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     [before] = _events(reader.get(f"/api/v1/meetings/{m['id']}.ics"))
-    editor.patch(f"/api/v1/meetings/{m['id']}", json={"starts_at": f.iso(f.at(1)), "ends_at": f.iso(f.at(1, 2))})
+    editor.patch(
+        f"/api/v1/meetings/{m['id']}",
+        json={"starts_at": f.iso(f.at(1)), "ends_at": f.iso(f.at(1, 2))},
+    )
     editor.patch(f"/api/v1/meetings/{m['id']}", json={"status": "cancelled"})
     [after] = _events(reader.get(f"/api/v1/meetings/{m['id']}.ics"))
     assert str(after["UID"]) == str(before["UID"])
@@ -63,16 +80,26 @@ def test_sequence_and_cancelled(editor: TestClient, reader: TestClient, org: dic
     assert str(after["STATUS"]) == "CANCELLED"
 
 
-def test_body_plan_and_all_feeds_with_window(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_body_plan_and_all_feeds_with_window(
+    editor: TestClient, reader: TestClient, org: dict[str, Any]
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     board = org["board"]["id"]
 
     def make(delta: timedelta, **fields: Any) -> dict[str, Any]:
         start = now + delta
-        payload = {"body_id": board, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(), "mode_override_reason": "test", "mode": "plan_review", **fields}
+        payload = {
+            "body_id": board,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "mode_override_reason": "test",
+            "mode": "plan_review",
+            **fields,
+        }
         response = editor.post("/api/v1/meetings", json=payload)
         assert response.status_code == 201, response.text
-        return response.json()
+        made: dict[str, Any] = response.json()
+        return made
 
     old = make(timedelta(days=-200))
     recent = make(timedelta(days=-10))
@@ -88,22 +115,39 @@ def test_body_plan_and_all_feeds_with_window(editor: TestClient, reader: TestCli
     assert uids(f"/api/v1/bodies/{board}/meetings.ics") == [recent["id"], soon["id"]]
     assert uids(f"/api/v1/plans/{org['plan']['id']}/meetings.ics") == [recent["id"], soon["id"]]
     wide = {"from": "2000-01-01", "to": "2100-01-01"}
-    assert uids(f"/api/v1/bodies/{board}/meetings.ics", **wide) == [old["id"], recent["id"], soon["id"], far["id"]]
-    assert set(uids("/api/v1/calendar.ics", **wide)) == {old["id"], recent["id"], soon["id"], far["id"], other["id"]}
+    assert uids(f"/api/v1/bodies/{board}/meetings.ics", **wide) == [
+        old["id"],
+        recent["id"],
+        soon["id"],
+        far["id"],
+    ]
+    assert set(uids("/api/v1/calendar.ics", **wide)) == {
+        old["id"],
+        recent["id"],
+        soon["id"],
+        far["id"],
+        other["id"],
+    }
     day = (now + timedelta(days=30)).astimezone(CPH).date().isoformat()
     assert uids(f"/api/v1/bodies/{board}/meetings.ics", **{"from": day, "to": day}) == [soon["id"]]
-    cats = [e["CATEGORIES"].cats for e in _events(reader.get(f"/api/v1/bodies/{board}/meetings.ics"))]
+    cats = [
+        e["CATEGORIES"].cats for e in _events(reader.get(f"/api/v1/bodies/{board}/meetings.ics"))
+    ]
     assert cats == [["Fremdrift i helhedsplanen"], ["Strategisk byudvikling"]]
     assert_problem(reader.get("/api/v1/calendar.ics", params={"from": "2030-01-01T00:00:00"}), 422)
 
 
-def test_calendar_key_opens_only_feeds(editor: TestClient, anon: TestClient, client_for: Any, make_key: Any, org: dict[str, Any]) -> None:
+def test_calendar_key_opens_only_feeds(
+    editor: TestClient, anon: TestClient, client_for: Any, make_key: Any, org: dict[str, Any]
+) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     secret = make_key(Role.calendar, "kalender")
     by_token = anon.get(f"/api/v1/meetings/{m['id']}.ics", params={"token": secret})
     assert len(_events(by_token)) == 1
     cal_client = client_for(secret)
-    feed = cal_client.get(f"/api/v1/bodies/{org['board']['id']}/meetings.ics", params={"to": "2031-01-01"})
+    feed = cal_client.get(
+        f"/api/v1/bodies/{org['board']['id']}/meetings.ics", params={"to": "2031-01-01"}
+    )
     assert len(_events(feed)) == 1
     assert_problem(cal_client.get(f"/api/v1/meetings/{m['id']}"), 403)
     assert_problem(cal_client.get("/api/v1/meetings"), 403)
@@ -112,23 +156,39 @@ def test_calendar_key_opens_only_feeds(editor: TestClient, anon: TestClient, cli
     assert_problem(anon.get(f"/api/v1/meetings/{m['id']}.ics"), 401)
 
 
-def test_ics_paths_are_not_taken_by_id_routes(reader: TestClient, editor: TestClient, org: dict[str, Any]) -> None:
+def test_ics_paths_are_not_taken_by_id_routes(
+    reader: TestClient, editor: TestClient, org: dict[str, Any]
+) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
-    assert reader.get(f"/api/v1/meetings/{m['id']}.ics").headers["content-type"].startswith("text/calendar")
+    assert (
+        reader.get(f"/api/v1/meetings/{m['id']}.ics")
+        .headers["content-type"]
+        .startswith("text/calendar")
+    )
     assert_problem(reader.get("/api/v1/meetings/not-a-uuid.ics"), 422)
     assert_problem(reader.get("/api/v1/meetings/00000000-0000-4000-8000-000000000000.ics"), 404)
 
 
 def test_openapi_declares_text_calendar(app: Any) -> None:
     schema = app.openapi()
-    for path in ("/api/v1/meetings/{meeting_id}.ics", "/api/v1/bodies/{body_id}/meetings.ics", "/api/v1/plans/{plan_id}/meetings.ics", "/api/v1/calendar.ics"):
+    for path in (
+        "/api/v1/meetings/{meeting_id}.ics",
+        "/api/v1/bodies/{body_id}/meetings.ics",
+        "/api/v1/plans/{plan_id}/meetings.ics",
+        "/api/v1/calendar.ics",
+    ):
         assert "text/calendar" in schema["paths"][path]["get"]["responses"]["200"]["content"]
 
 
-def test_text_is_escaped_and_folded(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_text_is_escaped_and_folded(
+    editor: TestClient, reader: TestClient, org: dict[str, Any]
+) -> None:
     title = "Bøvl; blær, og \\ mere – " + "æøå" * 40
     m = f.meeting(editor, org["board"]["id"], 0, title=title, location="Lokale 1,\nFløj Ø")
-    editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Ærø; Åbenrå, Øster" * 10, "public": True})
+    editor.post(
+        f"/api/v1/meetings/{m['id']}/agenda-items",
+        json={"title": "Ærø; Åbenrå, Øster" * 10, "public": True},
+    )
     response = reader.get(f"/api/v1/meetings/{m['id']}.ics")
     for line in response.content.split(b"\r\n"):
         assert len(line) <= 75

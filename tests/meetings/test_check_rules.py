@@ -31,17 +31,32 @@ def _findings(client: TestClient, plan_id: str, rule: str) -> list[dict[str, Any
 
 def _soon(client: TestClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
-    payload = {"body_id": body_id, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(), **fields}
+    payload = {
+        "body_id": body_id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        **fields,
+    }
     response = client.post("/api/v1/meetings", json=payload)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
 
 
-def test_mode_rotation_broken_by_old_data(editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_mode_rotation_broken_by_old_data(
+    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+) -> None:
     f.meeting(editor, org["board"]["id"], 0)
     assert _findings(reader, org["plan"]["id"], "mode-rotation") == []
-    stray = Meeting(body_id=uuid.UUID(org["board"]["id"]), title="Gammelt møde", mode="plan_review", starts_at=f.at(14), ends_at=f.at(14, 2), status="held", sequence=0)
+    stray = Meeting(
+        body_id=uuid.UUID(org["board"]["id"]),
+        title="Gammelt møde",
+        mode="plan_review",
+        starts_at=f.at(14),
+        ends_at=f.at(14, 2),
+        status="held",
+        sequence=0,
+    )
     db.add(stray)
     db.commit()
     [finding] = _findings(reader, org["plan"]["id"], "mode-rotation")
@@ -56,7 +71,10 @@ def test_escalation_overdue(editor: TestClient, reader: TestClient, org: dict[st
     assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
     editor.patch(f"/api/v1/meetings/{meeting['id']}", json={"status": "held"})
     [finding] = _findings(reader, org["plan"]["id"], "escalation-overdue")
-    assert finding["severity"] == "warning" and finding["subject"] == {"type": "decision", "id": major["id"]}
+    assert finding["severity"] == "warning" and finding["subject"] == {
+        "type": "decision",
+        "id": major["id"],
+    }
     f.decision(editor, org["board"]["id"], origin_decision_id=major["id"])
     assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
 
@@ -66,7 +84,9 @@ def test_report_overdue(editor: TestClient, reader: TestClient, org: dict[str, A
     routine = f.decision(editor, org["steering"]["id"], decided_at="2030-01-01T10:00:00Z")
     assert _findings(reader, org["plan"]["id"], "report-overdue") == []
     # the board holds another meeting (not the one the report is on) after the decision
-    other = f.meeting(editor, org["board"]["id"], 7, mode_override_reason="Ekstra", mode="plan_review")
+    other = f.meeting(
+        editor, org["board"]["id"], 7, mode_override_reason="Ekstra", mode="plan_review"
+    )
     editor.patch(f"/api/v1/meetings/{other['id']}", json={"status": "held"})
     [finding] = _findings(reader, org["plan"]["id"], "report-overdue")
     assert finding["severity"] == "warning" and finding["subject"]["id"] == routine["id"]
@@ -86,7 +106,9 @@ def test_no_upcoming_meeting(editor: TestClient, reader: TestClient, org: dict[s
     assert [x["subject"]["id"] for x in found] == [org["steering"]["id"]]
 
 
-def test_fixed_number_of_queries(editor: TestClient, org: dict[str, Any], db: Session, count_queries: Any) -> None:
+def test_fixed_number_of_queries(
+    editor: TestClient, org: dict[str, Any], db: Session, count_queries: Any
+) -> None:
     plan = db.get(Plan, uuid.UUID(org["plan"]["id"]))
     assert plan is not None
 
@@ -94,7 +116,7 @@ def test_fixed_number_of_queries(editor: TestClient, org: dict[str, Any], db: Se
         bodies = list(db.scalars(select(Body).where(Body.plan_id == plan.id)))
         count_queries.count = 0
         meeting_findings(db, plan, bodies)
-        return count_queries.count
+        return int(count_queries.count)
 
     f.meeting(editor, org["board"]["id"], 7)
     f.decision(editor, org["steering"]["id"], impact="major")

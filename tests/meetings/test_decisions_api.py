@@ -42,11 +42,15 @@ def test_top_body_decides_both_kinds_itself(editor: TestClient, org: dict[str, A
         assert d["status"] == "decided" and d["reported"] is None
 
 
-def test_routine_decisions_gather_in_one_information_item(editor: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_routine_decisions_gather_in_one_information_item(
+    editor: TestClient, org: dict[str, Any], db: Session
+) -> None:
     sg_meeting = f.meeting(editor, org["steering"]["id"], 0)
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     f.meeting(editor, org["board"]["id"], 21)
-    one = f.decision(editor, org["steering"]["id"], meeting_id=sg_meeting["id"], title="Ny legeplads")
+    one = f.decision(
+        editor, org["steering"]["id"], meeting_id=sg_meeting["id"], title="Ny legeplads"
+    )
     two = f.decision(editor, org["steering"]["id"], meeting_id=sg_meeting["id"], title="Lektiecafé")
     assert one["status"] == "decided" and one["reported"] is False
     assert one["decided_at"] == sg_meeting["starts_at"]
@@ -57,12 +61,18 @@ def test_routine_decisions_gather_in_one_information_item(editor: TestClient, or
     assert item["kind"] == "information" and item["number"] == "1" and item["position"] == 1
     assert item["source_body_id"] == org["steering"]["id"]
     assert sorted(item["source_decision_ids"]) == sorted([one["id"], two["id"]])
-    links = db.scalars(select(AgendaItemSource.decision_id).where(AgendaItemSource.agenda_item_id == uuid.UUID(item["id"])))
+    links = db.scalars(
+        select(AgendaItemSource.decision_id).where(
+            AgendaItemSource.agenda_item_id == uuid.UUID(item["id"])
+        )
+    )
     assert sorted(map(str, links)) == sorted([one["id"], two["id"]])
     assert _inbox(editor, org["board"]["id"]) == []
 
 
-def test_reported_once_the_meeting_is_held(editor: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_reported_once_the_meeting_is_held(
+    editor: TestClient, org: dict[str, Any], db: Session
+) -> None:
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     d = f.decision(editor, org["steering"]["id"])
     editor.patch(f"/api/v1/meetings/{board_meeting['id']}", json={"status": "invited"})
@@ -71,37 +81,83 @@ def test_reported_once_the_meeting_is_held(editor: TestClient, org: dict[str, An
     assert editor.get(f"/api/v1/decisions/{d['id']}").json()["reported"] is True
     row = db.get(Decision, uuid.UUID(d["id"]))
     assert row is not None and row.reported is True
-    log = db.execute(select(Change.action, Change.changed_fields).where(Change.resource_id == uuid.UUID(d["id"])).order_by(Change.seq)).all()
+    log = db.execute(
+        select(Change.action, Change.changed_fields)
+        .where(Change.resource_id == uuid.UUID(d["id"]))
+        .order_by(Change.seq)
+    ).all()
     assert [tuple(r) for r in log] == [("created", log[0][1]), ("updated", ["reported"])]
 
 
-def test_major_decision_is_escalated_with_its_own_item_and_resolved(editor: TestClient, org: dict[str, Any]) -> None:
+def test_major_decision_is_escalated_with_its_own_item_and_resolved(
+    editor: TestClient, org: dict[str, Any]
+) -> None:
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     routine = f.decision(editor, org["steering"]["id"], title="Rutine")
-    major = f.decision(editor, org["steering"]["id"], impact="major", title="Nyt medborgerhus", text="Indstilling")
+    major = f.decision(
+        editor, org["steering"]["id"], impact="major", title="Nyt medborgerhus", text="Indstilling"
+    )
     assert major["status"] == "escalated" and major["reported"] is None
     items = _agenda(editor, board_meeting["id"])
-    assert [(i["kind"], i["title"]) for i in items] == [("information", "Orientering fra Styregruppen"), ("decision", "Nyt medborgerhus")]
+    assert [(i["kind"], i["title"]) for i in items] == [
+        ("information", "Orientering fra Styregruppen"),
+        ("decision", "Nyt medborgerhus"),
+    ]
     assert items[1]["source_decision_ids"] == [major["id"]]
     assert items[1]["description"] == "Indstilling"
     assert routine["id"] in items[0]["source_decision_ids"]
     # the board decides the matter
-    resolution = f.decision(editor, org["board"]["id"], meeting_id=board_meeting["id"], agenda_item_id=items[1]["id"], origin_decision_id=major["id"], impact="major")
+    resolution = f.decision(
+        editor,
+        org["board"]["id"],
+        meeting_id=board_meeting["id"],
+        agenda_item_id=items[1]["id"],
+        origin_decision_id=major["id"],
+        impact="major",
+    )
     assert resolution["status"] == "decided" and resolution["origin_decision_id"] == major["id"]
     assert editor.get(f"/api/v1/decisions/{major['id']}").json()["status"] == "resolved"
     # once resolved, it cannot be resolved again
-    assert_problem(editor.post("/api/v1/decisions", json={"body_id": org["board"]["id"], "title": "igen", "origin_decision_id": major["id"]}), 409)
+    assert_problem(
+        editor.post(
+            "/api/v1/decisions",
+            json={
+                "body_id": org["board"]["id"],
+                "title": "igen",
+                "origin_decision_id": major["id"],
+            },
+        ),
+        409,
+    )
 
 
 def test_origin_must_be_escalated_to_this_body(editor: TestClient, org: dict[str, Any]) -> None:
     routine = f.decision(editor, org["steering"]["id"])
-    body = assert_problem(editor.post("/api/v1/decisions", json={"body_id": org["board"]["id"], "title": "x", "origin_decision_id": routine["id"]}), 422)
+    body = assert_problem(
+        editor.post(
+            "/api/v1/decisions",
+            json={"body_id": org["board"]["id"], "title": "x", "origin_decision_id": routine["id"]},
+        ),
+        422,
+    )
     assert body["errors"][0]["loc"] == ["body", "origin_decision_id"]
     major = f.decision(editor, org["steering"]["id"], impact="major")
-    assert_problem(editor.post("/api/v1/decisions", json={"body_id": org["steering"]["id"], "title": "x", "origin_decision_id": major["id"]}), 422)
+    assert_problem(
+        editor.post(
+            "/api/v1/decisions",
+            json={
+                "body_id": org["steering"]["id"],
+                "title": "x",
+                "origin_decision_id": major["id"],
+            },
+        ),
+        422,
+    )
 
 
-def test_next_open_meeting_is_after_now_and_the_decisions_meeting(editor: TestClient, org: dict[str, Any]) -> None:
+def test_next_open_meeting_is_after_now_and_the_decisions_meeting(
+    editor: TestClient, org: dict[str, Any]
+) -> None:
     before = f.meeting(editor, org["board"]["id"], 0)
     held = f.meeting(editor, org["board"]["id"], 14)
     editor.patch(f"/api/v1/meetings/{held['id']}", json={"status": "held"})
@@ -112,13 +168,30 @@ def test_next_open_meeting_is_after_now_and_the_decisions_meeting(editor: TestCl
     assert _agenda(editor, held["id"]) == []
     assert _agenda(editor, target["id"])[0]["source_decision_ids"] == [d["id"]]
     # a meeting in the past is never the next open meeting
-    past_sg = editor.post("/api/v1/meetings", json={"body_id": org["steering"]["id"], "starts_at": "2020-01-01T09:00:00Z", "ends_at": "2020-01-01T10:00:00Z"}).json()
-    old_board = editor.post("/api/v1/meetings", json={"body_id": org["board"]["id"], "mode_override_reason": "historik", "starts_at": "2020-02-01T09:00:00Z", "ends_at": "2020-02-01T10:00:00Z"}).json()
+    past_sg = editor.post(
+        "/api/v1/meetings",
+        json={
+            "body_id": org["steering"]["id"],
+            "starts_at": "2020-01-01T09:00:00Z",
+            "ends_at": "2020-01-01T10:00:00Z",
+        },
+    ).json()
+    old_board = editor.post(
+        "/api/v1/meetings",
+        json={
+            "body_id": org["board"]["id"],
+            "mode_override_reason": "historik",
+            "starts_at": "2020-02-01T09:00:00Z",
+            "ends_at": "2020-02-01T10:00:00Z",
+        },
+    ).json()
     f.decision(editor, org["steering"]["id"], meeting_id=past_sg["id"])
     assert _agenda(editor, old_board["id"]) == []
 
 
-def test_inbox_then_placed_on_the_next_meeting_created(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_inbox_then_placed_on_the_next_meeting_created(
+    editor: TestClient, reader: TestClient, org: dict[str, Any]
+) -> None:
     routine = f.decision(editor, org["steering"]["id"], title="Rutine")
     major = f.decision(editor, org["steering"]["id"], impact="major", title="Stor sag")
     assert _inbox(reader, org["board"]["id"]) == [routine["id"], major["id"]]
@@ -129,9 +202,13 @@ def test_inbox_then_placed_on_the_next_meeting_created(editor: TestClient, reade
     assert [i["kind"] for i in items] == ["information", "decision"]
 
 
-def test_cancelled_meeting_sends_items_back_and_on(editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_cancelled_meeting_sends_items_back_and_on(
+    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+) -> None:
     first = f.meeting(editor, org["board"]["id"], 7)
-    manual = editor.post(f"/api/v1/meetings/{first['id']}/agenda-items", json={"title": "Godkendelse af dagsorden"}).json()
+    manual = editor.post(
+        f"/api/v1/meetings/{first['id']}/agenda-items", json={"title": "Godkendelse af dagsorden"}
+    ).json()
     d = f.decision(editor, org["steering"]["id"])
     m = f.decision(editor, org["steering"]["id"], impact="major")
     assert len(_agenda(reader, first["id"])) == 3
@@ -146,12 +223,20 @@ def test_cancelled_meeting_sends_items_back_and_on(editor: TestClient, reader: T
     # with an open meeting already there, cancelling moves them straight on
     third = f.meeting(editor, org["board"]["id"], 35)
     editor.patch(f"/api/v1/meetings/{second['id']}", json={"status": "cancelled"})
-    assert [i["source_decision_ids"] for i in _agenda(reader, third["id"])] == [[d["id"]], [m["id"]]]
+    assert [i["source_decision_ids"] for i in _agenda(reader, third["id"])] == [
+        [d["id"]],
+        [m["id"]],
+    ]
     assert _inbox(reader, org["board"]["id"]) == []
-    assert db.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == uuid.UUID(second["id"]))) is None
+    assert (
+        db.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == uuid.UUID(second["id"])))
+        is None
+    )
 
 
-def test_flow_items_join_an_existing_gathering_item(editor: TestClient, org: dict[str, Any]) -> None:
+def test_flow_items_join_an_existing_gathering_item(
+    editor: TestClient, org: dict[str, Any]
+) -> None:
     target = f.meeting(editor, org["board"]["id"], 7)
     a = f.decision(editor, org["steering"]["id"])
     f.decision(editor, org["steering"]["id"], impact="major")
@@ -175,10 +260,15 @@ def test_references_are_checked(editor: TestClient, org: dict[str, Any]) -> None
         body = assert_problem(editor.post("/api/v1/decisions", json={"title": "x", **payload}), 422)
         assert body["errors"][0]["loc"] == ["body", field]
     assert f.decision(editor, sg, focus_area="uddannelse")["focus_area"] == "uddannelse"
-    assert_problem(editor.post("/api/v1/decisions", json={"body_id": sg, "title": "x", "status": "resolved"}), 422)
+    assert_problem(
+        editor.post("/api/v1/decisions", json={"body_id": sg, "title": "x", "status": "resolved"}),
+        422,
+    )
 
 
-def test_list_filters_patch_and_log(editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_list_filters_patch_and_log(
+    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+) -> None:
     a = f.decision(editor, org["steering"]["id"], decided_at="2030-01-02T10:00:00+01:00")
     b = f.decision(editor, org["steering"]["id"], impact="major", decided_at="2030-01-01T10:00:00Z")
     c = f.decision(editor, org["board"]["id"], decided_at="2030-01-03T10:00:00Z")
@@ -190,10 +280,16 @@ def test_list_filters_patch_and_log(editor: TestClient, reader: TestClient, org:
     assert ids(body_id=org["board"]["id"]) == [c["id"]]
     assert ids(status="escalated") == [b["id"]]
     assert ids(impact="routine") == [a["id"], c["id"]]
-    patched = editor.patch(f"/api/v1/decisions/{a['id']}", json={"title": "Ny titel", "text": "Tekst"})
+    patched = editor.patch(
+        f"/api/v1/decisions/{a['id']}", json={"title": "Ny titel", "text": "Tekst"}
+    )
     assert patched.status_code == 200 and patched.json()["title"] == "Ny titel"
     assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"impact": "major"}), 422)
     assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"title": None}), 422)
     assert_problem(reader.get(f"/api/v1/decisions/{uuid.uuid4()}"), 404)
-    logged = db.scalars(select(Change.action).where(Change.resource == "decision", Change.resource_id == uuid.UUID(a["id"])).order_by(Change.seq))
+    logged = db.scalars(
+        select(Change.action)
+        .where(Change.resource == "decision", Change.resource_id == uuid.UUID(a["id"]))
+        .order_by(Change.seq)
+    )
     assert list(logged) == ["created", "updated"]

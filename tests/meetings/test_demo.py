@@ -17,12 +17,20 @@ def test_demo_meetings(db: Session) -> None:
     assert "meetings" in summary and "decisions" in summary
     bodies = {b.name: b for b in db.scalars(select(Body))}
     randers = bodies["Bestyrelsen for helhedsplanen i Nordbyen"]
-    modes = list(db.scalars(select(Meeting.mode).where(Meeting.body_id == randers.id).order_by(Meeting.starts_at)))
+    modes = list(
+        db.scalars(
+            select(Meeting.mode).where(Meeting.body_id == randers.id).order_by(Meeting.starts_at)
+        )
+    )
     assert len(modes) >= 8
     assert modes[:4] == ["plan_review", "urban_development", "plan_review", "urban_development"]
     group = bodies["Styregruppen"]
     kinds = Counter(
-        db.scalars(select(AgendaItem.kind).join(Meeting, Meeting.id == AgendaItem.meeting_id).where(Meeting.body_id == group.id))
+        db.scalars(
+            select(AgendaItem.kind)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(Meeting.body_id == group.id)
+        )
     )
     assert kinds["trouble"] >= 3 and kinds["success"] >= 3
     decisions = list(db.scalars(select(Decision)))

@@ -20,7 +20,14 @@ def _world(editor: TestClient, name: str) -> dict[str, Any]:
     meeting = f.meeting(editor, board["id"], 0)
     item = create(editor, f"/api/v1/meetings/{meeting['id']}/agenda-items", {"title": "Punkt"})
     decision = f.decision(editor, steering["id"])
-    return {"plan": plan, "board": board, "steering": steering, "meeting": meeting, "item": item, "decision": decision}
+    return {
+        "plan": plan,
+        "board": board,
+        "steering": steering,
+        "meeting": meeting,
+        "item": item,
+        "decision": decision,
+    }
 
 
 @pytest.fixture
@@ -29,9 +36,13 @@ def worlds(editor: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @pytest.fixture
-def limited(worlds: tuple[dict[str, Any], dict[str, Any]], make_key: Any, client_for: Any) -> TestClient:
+def limited(
+    worlds: tuple[dict[str, Any], dict[str, Any]], make_key: Any, client_for: Any
+) -> TestClient:
     mine, _ = worlds
-    client: TestClient = client_for(make_key(Role.editor, "plan-a", [uuid.UUID(mine["plan"]["id"])]))
+    client: TestClient = client_for(
+        make_key(Role.editor, "plan-a", [uuid.UUID(mine["plan"]["id"])])
+    )
     return client
 
 
@@ -48,7 +59,7 @@ READS = [
     "/api/v1/plans/{plan}/meetings.ics",
 ]
 
-WRITES = [
+WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("patch", "/api/v1/meetings/{meeting}", {"title": "x"}),
     ("delete", "/api/v1/meetings/{meeting}", None),
     ("post", "/api/v1/meetings/{meeting}/agenda-items", {"title": "x"}),
@@ -60,7 +71,12 @@ WRITES = [
     (
         "post",
         "/api/v1/bodies/{board}/meeting-series",
-        {"first_starts_at": "2030-01-01T09:00:00Z", "count": 1, "interval_weeks": 1, "duration_minutes": 60},
+        {
+            "first_starts_at": "2030-01-01T09:00:00Z",
+            "count": 1,
+            "interval_weeks": 1,
+            "duration_minutes": 60,
+        },
     ),
 ]
 
@@ -76,37 +92,75 @@ def _fill(template: str, world: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("template", READS)
-def test_reads_of_other_plans_are_404(limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]], template: str) -> None:
+def test_reads_of_other_plans_are_404(
+    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]], template: str
+) -> None:
     mine, theirs = worlds
     assert limited.get(_fill(template, mine)).status_code == 200
     assert_problem(limited.get(_fill(template, theirs)), 404)
 
 
 @pytest.mark.parametrize(("method", "template", "payload"), WRITES)
-def test_writes_to_other_plans_are_404(limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]], method: str, template: str, payload: Any) -> None:
+def test_writes_to_other_plans_are_404(
+    limited: TestClient,
+    worlds: tuple[dict[str, Any], dict[str, Any]],
+    method: str,
+    template: str,
+    payload: Any,
+) -> None:
     _, theirs = worlds
     kwargs = {"json": payload} if payload is not None else {}
     assert_problem(limited.request(method.upper(), _fill(template, theirs), **kwargs), 404)
 
 
-def test_creates_in_other_plans_are_422(limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_creates_in_other_plans_are_422(
+    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
     mine, theirs = worlds
-    body = assert_problem(limited.post("/api/v1/meetings", json=f.meeting_payload(theirs["board"]["id"], 7)), 422)
+    body = assert_problem(
+        limited.post("/api/v1/meetings", json=f.meeting_payload(theirs["board"]["id"], 7)), 422
+    )
     assert body["errors"][0]["loc"] == ["body", "body_id"]
-    body = assert_problem(limited.post("/api/v1/decisions", json={"body_id": theirs["board"]["id"], "title": "x"}), 422)
+    body = assert_problem(
+        limited.post("/api/v1/decisions", json={"body_id": theirs["board"]["id"], "title": "x"}),
+        422,
+    )
     assert body["errors"][0]["loc"] == ["body", "body_id"]
-    assert limited.post("/api/v1/meetings", json=f.meeting_payload(mine["board"]["id"], 14)).status_code == 201
+    assert (
+        limited.post(
+            "/api/v1/meetings", json=f.meeting_payload(mine["board"]["id"], 14)
+        ).status_code
+        == 201
+    )
 
 
-def test_lists_and_calendar_leave_other_plans_out(limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_lists_and_calendar_leave_other_plans_out(
+    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
     mine, theirs = worlds
     meetings = limited.get("/api/v1/meetings").json()
-    assert [m["id"] for m in meetings["items"]] == [mine["meeting"]["id"]] and meetings["total"] == 1
-    assert limited.get("/api/v1/meetings", params={"plan_id": theirs["plan"]["id"]}).json()["total"] == 0
-    assert limited.get("/api/v1/meetings", params={"body_id": theirs["board"]["id"]}).json()["total"] == 0
+    assert [m["id"] for m in meetings["items"]] == [mine["meeting"]["id"]] and meetings[
+        "total"
+    ] == 1
+    assert (
+        limited.get("/api/v1/meetings", params={"plan_id": theirs["plan"]["id"]}).json()["total"]
+        == 0
+    )
+    assert (
+        limited.get("/api/v1/meetings", params={"body_id": theirs["board"]["id"]}).json()["total"]
+        == 0
+    )
     decisions = limited.get("/api/v1/decisions").json()
     assert [d["id"] for d in decisions["items"]] == [mine["decision"]["id"]]
-    assert limited.get("/api/v1/decisions", params={"body_id": theirs["steering"]["id"]}).json()["total"] == 0
+    assert (
+        limited.get("/api/v1/decisions", params={"body_id": theirs["steering"]["id"]}).json()[
+            "total"
+        ]
+        == 0
+    )
     feed = limited.get("/api/v1/calendar.ics", params={"from": "2000-01-01", "to": "2100-01-01"})
-    uids = [str(e["UID"]).split("@")[0] for e in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")]
+    uids = [
+        str(e["UID"]).split("@")[0]
+        for e in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+    ]
     assert uids == [mine["meeting"]["id"]]

@@ -49,9 +49,13 @@ def test_violations_name_the_expected_mode() -> None:
 
 def test_subject_must_fit_its_place() -> None:
     slots = [slot(0, PR), slot(2, PR)]
-    result = rotation.reflow(ALT, [*slots, slot(1, PR)], after=slot(1, PR).key, subject=slot(1, PR).id)
+    result = rotation.reflow(
+        ALT, [*slots, slot(1, PR)], after=slot(1, PR).key, subject=slot(1, PR).id
+    )
     assert not result.subject_fits and result.subject_expected == UD
-    result = rotation.reflow(ALT, [*slots, slot(1, None)], after=slot(1, None).key, subject=slot(1, None).id)
+    result = rotation.reflow(
+        ALT, [*slots, slot(1, None)], after=slot(1, None).key, subject=slot(1, None).id
+    )
     assert result.subject_fits and result.subject_mode == UD
 
 
