@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.directory import text
 from app.directory.models import Contact
 from app.governance import repository
 from app.governance.enums import BodyKind, MemberRole
@@ -37,8 +38,10 @@ class Seat:
 
     @property
     def display_name(self) -> str:
-        """The contact's name as shown ("given family")."""
-        return f"{self.contact.given_name} {self.contact.family_name}".strip()
+        """The contact's name as the directory shows it ("given family", or erased)."""
+        if self.contact.erased:
+            return text.ERASED_DISPLAY_NAME
+        return text.display_name(self.contact.given_name, self.contact.family_name)
 
 
 @dataclass

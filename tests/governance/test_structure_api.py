@@ -159,3 +159,18 @@ def test_a_secretary_serving_both_bodies_is_no_liaison(editor: TestClient, db: S
     group_doc = next(b for b in doc["bodies"] if b["id"] == group["id"])
     assert group_doc["liaisons"] == []
     assert [m["role"] for m in group_doc["members"]] == ["secretary"]
+
+
+def test_an_erased_member_shows_as_erased(
+    editor: TestClient, admin: TestClient, db: Session
+) -> None:
+    p = plan(editor)
+    board = body(editor, p["id"], "board")
+    anna = contact(db, "Anna", "Berg", job_title="Direktør")
+    member(editor, board["id"], anna, role="chair")
+    assert admin.post(f"/api/v1/contacts/{anna}/erase").status_code == 200
+    doc = editor.get(f"/api/v1/plans/{p['id']}/structure").json()
+    (seat,) = doc["bodies"][0]["members"]
+    assert seat["contact_id"] == str(anna)
+    assert seat["display_name"] == "Slettet kontakt"
+    assert seat["job_title"] is None
