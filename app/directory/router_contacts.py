@@ -15,6 +15,7 @@ from app.core.errors import (
     READ_ERRORS,
     WRITE_ERRORS,
     NotFound,
+    ProblemError,
     responses,
 )
 from app.core.http import check_if_match, resource_response
@@ -191,6 +192,22 @@ def export_contact_vcard(key: ReaderKey, contact: ContactDep) -> VCardResponse:
     """One contact as a vCard (restricted values only for editors and admins)."""
     card = exports.vcard(contacts.present(contact, key))
     return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))
+
+
+@router.api_route(
+    "/contacts/{contact_id}.vcf",
+    methods=["POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def contact_vcard_other_methods() -> Response:
+    """405 for writes to a vCard: otherwise `/contacts/{contact_id}` would take the path and
+    answer 422 for an id ending in `.vcf`."""
+    raise ProblemError(
+        "The vCard export only answers GET.",
+        status=405,
+        slug="method-not-allowed",
+        headers={"Allow": "GET, HEAD"},
+    )
 
 
 def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:

@@ -393,3 +393,47 @@ def test_organization_can_still_be_archived_not_deleted_with_contacts(editor: Te
     org = organization(editor, name="Arbejdsgiver")
     contact(editor, organization_id=org["id"])
     assert_problem(editor.delete(f"/api/v1/organizations/{org['id']}"), 409)
+
+
+def test_meeting_attendance_also_blocks_deletion(editor: TestClient, db: Session) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from app.meetings.models import Meeting, meeting_attendees
+
+    created = contact(editor)
+    _plan, body = plan_with_body(db)
+    meeting = Meeting(
+        id=uuid.uuid4(),
+        body_id=body.id,
+        title="Bestyrelsesmøde",
+        mode="plan_review",
+        starts_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 1, 11, tzinfo=UTC),
+    )
+    db.add(meeting)
+    db.flush()
+    db.execute(
+        insert(meeting_attendees).values(meeting_id=meeting.id, contact_id=uuid.UUID(created["id"]))
+    )
+    db.commit()
+    problem = assert_problem(editor.delete(f"/api/v1/contacts/{created['id']}"), 409)
+    assert "/erase" in problem["detail"]
+    assert editor.get(f"/api/v1/contacts/{created['id']}").status_code == 200
+
+
+def test_export_queries_are_fixed(
+    editor: TestClient, reader: TestClient, count_queries: Any
+) -> None:
+    org = municipality(editor)
+    for i in range(3):
+        contact(editor, given=f"P{i}", organization_id=org["id"])
+    count_queries.count = 0
+    assert reader.get("/api/v1/contacts.csv").status_code == 200
+    few = count_queries.count
+    for i in range(20):
+        contact(editor, given=f"Q{i}", organization_id=org["id"])
+    count_queries.count = 0
+    assert reader.get("/api/v1/contacts.vcf").status_code == 200
+    assert count_queries.count == few <= 3

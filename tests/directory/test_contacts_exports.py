@@ -163,3 +163,15 @@ def test_exports_are_declared_in_openapi(reader: TestClient) -> None:
         operation = paths[path]["get"]
         assert media in operation["responses"]["200"]["content"]
         assert "application/problem+json" in operation["responses"]["401"]["content"]
+
+
+def test_writes_to_a_vcard_are_405(editor: TestClient) -> None:
+    person = contact(editor)
+    for method in ("PATCH", "DELETE", "POST", "PUT"):
+        response = editor.request(method, f"/api/v1/contacts/{person['id']}.vcf")
+        assert_problem(response, 405)
+        assert "GET" in response.headers["allow"]
+    assert_problem(editor.put(f"/api/v1/contacts/{person['id']}", json={}), 405)
+    assert_problem(editor.get(f"/api/v1/contacts/{person['id']}/erase"), 405)
+    assert_problem(editor.post("/api/v1/contacts.csv"), 405)
+    assert editor.get(f"/api/v1/contacts/{person['id']}").status_code == 200
