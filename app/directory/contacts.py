@@ -93,18 +93,26 @@ def read_one(session: Session, principal: Principal, contact: Contact) -> Contac
     return present(contact, principal, seats.get(contact.id, []))
 
 
+# Up to this many matches, a search counts and sorts its matches in one query (found through
+# the trigram index); beyond, matches are dense enough that counting them and walking the
+# sort index finds a page sooner.
+SEARCH_SORT_MAX = 5000
+
+
 def list_page(
     session: Session, principal: Principal, filters: ContactFilters, params: PageParams
 ) -> tuple[list[ContactRead], int]:
-    """A page of the list and the total, in a fixed number of queries whatever the page size.
+    """A page of the list and its total, then the page's memberships: a fixed number of
+    queries whatever the page size (two or three, four for a broad search).
 
-    A search selects its page and total together; the plain list counts first (an index-only
-    scan) and then reads only the page. Memberships come in one more query.
+    The plain list counts with an index-only scan and reads the page along the sort index.
+    A search first tries page and total in one query (`repository.search_page`).
     """
     day = today()
     conds = repository.contact_conditions(principal, filters, day)
-    if filters.q:
-        rows, total = repository.search_page(session, conds, params)
+    found = repository.search_page(session, conds, params, SEARCH_SORT_MAX) if filters.q else None
+    if found is not None:
+        rows, total = found
     else:
         total = repository.count_contacts(session, conds)
         rows = repository.list_contacts(session, conds, params) if total > params.offset else []
@@ -117,7 +125,7 @@ def export_all(
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
     conds = repository.contact_conditions(principal, filters, today())
-    rows = repository.list_contacts(session, conds, search=bool(filters.q))
+    rows = repository.list_contacts(session, conds, filter_first=bool(filters.q))
     return [present(c, principal) for c in rows]
 
 

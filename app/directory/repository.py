@@ -144,21 +144,19 @@ def count_contacts(session: Session, conds: Sequence[ColumnElement[bool]]) -> in
 
 
 def contacts_query(
-    conds: Sequence[ColumnElement[bool]], *, with_total: bool = False, sqlite_search: bool = False
+    conds: Sequence[ColumnElement[bool]], *, filter_first: bool = False
 ) -> Select[Any]:
     """Matching contacts with their organization, by family name, given name, id.
 
-    `with_total` adds `count(*) OVER ()`: one query for a page and its total, worth it when a
-    search has narrowed the rows down (the plain list counts with an index-only scan instead).
-    `sqlite_search` orders by an expression, so that SQLite scans and sorts the few matches
-    rather than walking the whole sort index looking for them (PostgreSQL chooses by itself).
+    With `filter_first` the order is written as an expression that no index provides, so
+    the database finds the matches first (PostgreSQL: the trigram index) and sorts only
+    those. Otherwise it may walk the sort index and filter as it goes: quick when matches are
+    dense, but a scan of nearly the whole table when a rare name sorts late (Østergaard).
     """
-    family: Any = Contact.sort_family + "" if sqlite_search else Contact.sort_family
-    stmt = select(Contact)
-    if with_total:
-        stmt = stmt.add_columns(func.count().over().label("total"))
+    family: Any = Contact.sort_family + "" if filter_first else Contact.sort_family
     return (
-        stmt.options(joinedload(Contact.organization))
+        select(Contact)
+        .options(joinedload(Contact.organization))
         .where(*conds)
         .order_by(family, Contact.sort_given, Contact.id)
     )
@@ -169,28 +167,48 @@ def list_contacts(
     conds: Sequence[ColumnElement[bool]],
     params: PageParams | None = None,
     *,
-    search: bool = False,
+    filter_first: bool = False,
 ) -> list[Contact]:
     """One page of matching contacts (every one when `params` is None)."""
-    stmt = contacts_query(conds, sqlite_search=search and _is_sqlite(session))
+    stmt = contacts_query(conds, filter_first=filter_first)
     if params is not None:
         stmt = stmt.limit(params.limit).offset(params.offset)
     return list(session.scalars(stmt))
 
 
 def search_page(
-    session: Session, conds: Sequence[ColumnElement[bool]], params: PageParams
-) -> tuple[list[Contact], int]:
-    """A page of search results and the total, in one query (two past the last page)."""
-    stmt = contacts_query(conds, with_total=True, sqlite_search=_is_sqlite(session))
-    rows = session.execute(stmt.limit(params.limit).offset(params.offset)).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    return [], count_contacts(session, conds) if params.offset else 0
+    session: Session, conds: Sequence[ColumnElement[bool]], params: PageParams, cap: int
+) -> tuple[list[Contact], int] | None:
+    """A page of search results and their total in one query, when at most `cap` match.
 
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+    The matches (at most cap + 1, found through the trigram index on PostgreSQL) are counted
+    and sorted on their own; only the page's rows are then read whole. None when more than
+    `cap` match (the caller counts and pages the plain way) or when the page lies past the
+    end (no row carries the total).
+    """
+    matches = (
+        select(Contact.id, Contact.sort_family, Contact.sort_given)
+        .where(*conds)
+        .limit(cap + 1)
+        .subquery("matches")
+    )
+    ranked = (
+        select(matches.c.id, func.count().over().label("total"))
+        .order_by(matches.c.sort_family, matches.c.sort_given, matches.c.id)
+        .limit(params.limit)
+        .offset(params.offset)
+        .subquery("ranked")
+    )
+    stmt = (
+        select(Contact, ranked.c.total)
+        .join(ranked, ranked.c.id == Contact.id)
+        .options(joinedload(Contact.organization))
+        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
+    )
+    rows = session.execute(stmt).all()
+    if not rows or rows[0][1] > cap:
+        return None
+    return [row[0] for row in rows], int(rows[0][1])
 
 
 @dataclass(frozen=True)

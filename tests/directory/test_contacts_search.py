@@ -1,5 +1,6 @@
 """Contact search, filters, order and the fixed number of queries per list."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -216,3 +217,31 @@ def test_single_get_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     assert len(reader.get(f"/api/v1/contacts/{person['id']}").json()["memberships"]) == 6
     assert count_queries.count == one <= 3
+
+
+def test_broad_search_takes_the_counting_path(
+    editor: TestClient,
+    reader: TestClient,
+    count_queries: QueryCounter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.directory import contacts
+
+    for i in range(6):
+        contact(editor, given=f"Person {i}", family="Hansen")
+    contact(editor, given="Anna", family="Berg")
+    narrow = reader.get("/api/v1/contacts", params={"q": "hansen", "limit": 4}).json()
+    monkeypatch.setattr(contacts, "SEARCH_SORT_MAX", 3)
+    broad = reader.get("/api/v1/contacts", params={"q": "hansen", "limit": 4}).json()
+    assert broad == narrow
+    assert broad["total"] == 6
+    assert [c["given_name"] for c in broad["items"]] == [f"Person {i}" for i in range(4)]
+    counts = []
+    for limit in ("2", "5"):
+        count_queries.count = 0
+        assert (
+            reader.get("/api/v1/contacts", params={"q": "hansen", "limit": limit}).status_code
+            == 200
+        )
+        counts.append(count_queries.count)
+    assert counts[0] == counts[1] <= 5
