@@ -171,7 +171,7 @@ def create_meeting(
 
 
 @router.get(
-    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id:uuid}",
     operation_id="get_meeting",
     response_model=MeetingRead,
     responses=responses(*ITEM_READ_ERRORS),
@@ -182,7 +182,7 @@ def get_meeting(request: Request, _key: ReaderKey, ctx: MeetingDep) -> Response:
 
 
 @router.patch(
-    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id:uuid}",
     operation_id="update_meeting",
     response_model=MeetingWritten,
     responses=responses(*WRITE_ERRORS),
@@ -199,7 +199,7 @@ def update_meeting(
 
 
 @router.delete(
-    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id:uuid}",
     operation_id="delete_meeting",
     status_code=204,
     responses=responses(*WRITE_ERRORS),

@@ -1,5 +1,6 @@
 """Request and response bodies of meetings, agenda items and decisions."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -41,8 +42,24 @@ def _in_range(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic also takes numbers (and numeric strings) as Unix times; the contract says RFC 3339
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        raise ValueError(
+            "must be an RFC 3339 date-time with an offset, e.g. 2030-01-07T10:00:00+01:00"
+        )
+    return value
+
+
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_only),
     AfterValidator(_in_range),
     Field(description="RFC 3339 with an offset; naive datetimes are refused."),
 ]
@@ -52,7 +69,7 @@ _INSTANT = TypeAdapter(Instant)
 
 def _bound(value: Any) -> Any:
     # A date (YYYY-MM-DD) or an aware datetime; a naive datetime is refused.
-    if isinstance(value, str) and len(value.strip()) == 10:
+    if isinstance(value, str) and _DATE.match(value.strip()):
         parsed = date.fromisoformat(value.strip())
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
             raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
