@@ -225,6 +225,18 @@ def public_items(
 # --- agenda items ------------------------------------------------------------------------
 
 
+def agenda_query(meeting_id: uuid.UUID, params: PageParams) -> Select[Any]:
+    """A meeting's agenda items by position, their sources loaded in one more query."""
+    stmt = (
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .options(selectinload(AgendaItem.source_links))
+    )
+    if params.modified_since is not None:
+        stmt = stmt.where(AgendaItem.updated_at >= params.modified_since)
+    return stmt.order_by(AgendaItem.position, AgendaItem.id)
+
+
 def agenda(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
     """A meeting's agenda items in order, with their source decisions."""
     stmt = (

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from app.core.http import check_if_match, resource_response
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import agenda, repository
 from app.meetings.deps import ItemDep, MeetingDep
@@ -31,12 +32,15 @@ def _items(rows: list[AgendaItem]) -> AgendaItems:
 @router.get(
     "/meetings/{meeting_id}/agenda-items",
     operation_id="list_agenda_items",
-    response_model=AgendaItems,
+    response_model=Page[AgendaItemRead],
     responses=responses(*READ_ERRORS, 404),
 )
-def list_agenda_items(session: SessionDep, _key: ReaderKey, ctx: MeetingDep) -> AgendaItems:
-    """The meeting's whole agenda, by position (not paged: an agenda is read whole)."""
-    return _items(repository.agenda(session, ctx.meeting.id))
+def list_agenda_items(
+    request: Request, session: SessionDep, _key: ReaderKey, ctx: MeetingDep, page: PageDep
+) -> Response:
+    """The meeting's agenda by position (a fixed number of queries, whatever its length)."""
+    rows, total = fetch_page(session, repository.agenda_query(ctx.meeting.id, page), page)
+    return page_response(request, [AgendaItemRead.model_validate(i) for i in rows], total, page)
 
 
 @router.post(

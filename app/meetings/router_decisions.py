@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import decisions, repository
 from app.meetings.deps import DecisionDep
@@ -25,24 +25,17 @@ router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
 )
 def list_decisions(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     body_id: uuid.UUID | None = None,
     status: DecisionStatus | None = None,
     impact: DecisionImpact | None = None,
-) -> Page[DecisionRead]:
+) -> Response:
     """List decisions by `decided_at`."""
     stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[DecisionRead](
-        items=[DecisionRead.model_validate(d) for d in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from app.core.errors import (
     responses,
 )
 from app.core.http import check_if_match, etag_of, resource_response
-from app.core.pagination import Page, PageDep, PageParams, fetch_page, set_link_header
+from app.core.pagination import Page, PageDep, PageParams, fetch_page, page_response
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, repository, rotation, series
 from app.meetings.calendar import window
@@ -75,7 +75,6 @@ def written_response(
 
 def _list(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: Principal,
     page: PageParams,
@@ -86,7 +85,7 @@ def _list(
     status: MeetingStatus | None,
     start: date | datetime | None,
     end: date | datetime | None,
-) -> Page[MeetingRead]:
+) -> Response:
     lower, upper = window(start, end)
     stmt = repository.meetings_query(
         key,
@@ -99,13 +98,7 @@ def _list(
         starts_before=upper if end is not None else None,
     )
     rows, total = fetch_page(session, stmt, page)
-    set_link_header(request, response, page, total)
-    return Page[MeetingRead](
-        items=[MeetingRead.model_validate(m) for m in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [MeetingRead.model_validate(m) for m in rows], total, page)
 
 
 FromQuery = Annotated[
@@ -126,7 +119,6 @@ ToQuery = Annotated[
 )
 def list_meetings(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
@@ -136,11 +128,10 @@ def list_meetings(
     status: MeetingStatus | None = None,
     start: FromQuery = None,
     end: ToQuery = None,
-) -> Page[MeetingRead]:
+) -> Response:
     """List meetings by start time; filter by body, plan, mode, status and time."""
     return _list(
         request,
-        response,
         session,
         key,
         page,
@@ -222,7 +213,6 @@ def delete_meeting(
 )
 def list_body_meetings(
     request: Request,
-    response: Response,
     session: SessionDep,
     key: ReaderKey,
     body: BodyDep,
@@ -231,11 +221,10 @@ def list_body_meetings(
     status: MeetingStatus | None = None,
     start: FromQuery = None,
     end: ToQuery = None,
-) -> Page[MeetingRead]:
+) -> Response:
     """The body's meetings by start time."""
     return _list(
         request,
-        response,
         session,
         key,
         page,
@@ -297,19 +286,12 @@ def create_meeting_series(
 )
 def get_body_inbox(
     request: Request,
-    response: Response,
     session: SessionDep,
     _key: ReaderKey,
     body: BodyDep,
     page: PageDep,
-) -> Page[DecisionRead]:
+) -> Response:
     """Decisions of the bodies below that wait for a meeting of this body: routine ones to be
     reported and escalated ones to be decided, not yet on an open or held meeting of it."""
     rows, total = fetch_page(session, repository.inbox_query(page, body.id), page)
-    set_link_header(request, response, page, total)
-    return Page[DecisionRead](
-        items=[DecisionRead.model_validate(d) for d in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)

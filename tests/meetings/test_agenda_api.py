@@ -272,8 +272,8 @@ def test_agenda_runs_a_fixed_number_of_queries(
         _add(editor, mid, title=f"Punkt {n}")
     f.decision(editor, org["steering"]["id"])
     count_queries.count = 0
-    items = reader.get(f"/api/v1/meetings/{mid}/agenda-items").json()["items"]
-    assert len(items) == 12
+    listing = reader.get(f"/api/v1/meetings/{mid}/agenda-items").json()
+    assert len(listing["items"]) == 12 and listing["total"] == 12 and listing["limit"] == 50
     assert count_queries.count == few
 
 
