@@ -110,6 +110,7 @@ def create(
     if data.focus_area is not None:
         check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
     _check_presenter(session, data.presenter_id)
+    repository.lock_meeting(session, meeting.id)
     items = repository.agenda(session, meeting.id)
     position = data.position or len(items) + 1
     if position > len(items) + 1:
@@ -161,6 +162,7 @@ def update(
     was_public = item.public
     changed = apply_changes(item, data, skip={"position"})
     if "position" in sent and data.position != item.position:
+        repository.lock_meeting(session, meeting.id)
         items = repository.agenda(session, meeting.id)
         if data.position > len(items):
             raise Unprocessable(
@@ -207,6 +209,7 @@ def reorder(
     item_ids: list[uuid.UUID],
 ) -> list[AgendaItem]:
     """Put every item of the meeting in the given order."""
+    repository.lock_meeting(session, meeting.id)
     items = repository.agenda(session, meeting.id)
     by_id = {i.id: i for i in items}
     if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(by_id):
@@ -253,6 +256,7 @@ def standard_items(meeting: Meeting, body: Body, plan: Plan | None) -> list[dict
 def draft(session: Session, actor: Principal, meeting: Meeting, body: Body) -> list[AgendaItem]:
     """Add the mode's and format's standard items that are not on the agenda yet."""
     plan = repository.get_plan(session, body.plan_id)
+    repository.lock_meeting(session, meeting.id)
     items = repository.agenda(session, meeting.id)
     titles = {i.title.casefold() for i in items}
     kinds = {i.kind for i in items}

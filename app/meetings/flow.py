@@ -145,6 +145,7 @@ def route(
     if source.reports_to_id is None or not waits_for_parent(decision):
         return None
     after = earliest_start(decision_meeting_starts, now or utcnow())
+    repository.lock_body(session, source.reports_to_id)
     meeting = repository.next_open_meeting(session, source.reports_to_id, after)
     if meeting is None:
         return None  # step 4: it waits in the parent's inbox

@@ -38,6 +38,7 @@ def body_for_write(session: Session, actor: Principal, body_id: uuid.UUID) -> Bo
     body = repository.get_body(session, body_id)
     if body is None or not actor.sees_plan(body.plan_id):
         raise Unprocessable(["body", "body_id"], "body_id refers to no body.")
+    repository.lock_body(session, body.id)
     return body
 
 
@@ -189,6 +190,7 @@ def update(
     session: Session, actor: Principal, meeting: Meeting, body: Body, data: MeetingUpdate
 ) -> Written:
     """Apply a partial update: status moves, moves in time, mode changes, re-flow and flow."""
+    repository.lock_body(session, body.id)
     sent = data.model_fields_set
     old_status = meeting.status
     old_key = (meeting.starts_at, meeting.id)
@@ -258,6 +260,7 @@ def update(
 
 def delete(session: Session, actor: Principal, meeting: Meeting, body: Body) -> Written:
     """Delete a meeting no decision was recorded at; its agenda goes with it; re-flow."""
+    repository.lock_body(session, body.id)
     flow.send_back(session, actor, meeting, body.plan_id)
     items = repository.agenda(session, meeting.id)
     try:

@@ -34,6 +34,17 @@ def get_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
     return session.get(Plan, plan_id)
 
 
+def lock_body(session: Session, body_id: uuid.UUID) -> None:
+    """Serialise writes that re-flow a body's rotation or gather its reports (PostgreSQL row
+    lock until commit; SQLite has a single writer anyway)."""
+    session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
+
+
+def lock_meeting(session: Session, meeting_id: uuid.UUID) -> None:
+    """Serialise writes to a meeting's agenda positions."""
+    session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+
+
 def bodies_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Body]:
     """Bodies by id."""
     wanted = set(ids)
