@@ -197,3 +197,10 @@ def test_text_is_escaped_and_folded(
     assert str(event["SUMMARY"]) == title
     assert str(event["LOCATION"]) == "Lokale 1,\nFløj Ø"
     assert "1. " + "Ærø; Åbenrå, Øster" * 10 in str(event["DESCRIPTION"])
+
+
+def test_other_methods_on_feeds_are_405(editor: TestClient, org: dict[str, Any]) -> None:
+    m = f.meeting(editor, org["board"]["id"], 0)
+    assert_problem(editor.patch(f"/api/v1/meetings/{m['id']}.ics", json={"title": "x"}), 405)
+    assert_problem(editor.delete(f"/api/v1/meetings/{m['id']}.ics"), 405)
+    assert_problem(editor.post("/api/v1/calendar.ics"), 405)

@@ -293,3 +293,73 @@ def test_list_filters_patch_and_log(
         .order_by(Change.seq)
     )
     assert list(logged) == ["created", "updated"]
+
+
+def test_every_flow_step_is_in_the_change_log(
+    editor: TestClient, org: dict[str, Any], db: Session
+) -> None:
+    meeting = f.meeting(editor, org["board"]["id"], 7)
+    seq = db.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
+    routine = f.decision(editor, org["steering"]["id"])
+    major = f.decision(editor, org["steering"]["id"], impact="major")
+    editor.patch(f"/api/v1/meetings/{meeting['id']}", json={"status": "held"})
+    f.decision(editor, org["board"]["id"], origin_decision_id=major["id"])
+    rows = db.execute(
+        select(
+            Change.resource,
+            Change.resource_id,
+            Change.action,
+            Change.changed_fields,
+            Change.plan_id,
+        )
+        .where(Change.seq > seq)
+        .order_by(Change.seq)
+    ).all()
+    assert {str(r.plan_id) for r in rows} == {org["plan"]["id"]}
+    steps = [(r.resource, str(r.resource_id), r.action, r.changed_fields) for r in rows]
+    ids = {routine["id"]: "routine", major["id"]: "major", meeting["id"]: "meeting"}
+    named = [
+        (res, ids.get(rid, rid if res != "agenda_item" else "item"), act, fields)
+        for res, rid, act, fields in steps
+    ]
+    assert (
+        "agenda_item",
+        "item",
+        "created",
+        ["kind", "position", "source_body_id", "source_decision_ids", "title"],
+    ) in named
+    assert ("decision", "routine", "updated", ["reported"]) in named
+    assert ("decision", "major", "updated", ["status"]) in named
+    assert [n[:3] for n in named if n[1] == "meeting"] == [("meeting", "meeting", "updated")]
+
+
+def test_deleting_a_flow_item_sends_its_decisions_to_the_inbox(
+    editor: TestClient, org: dict[str, Any]
+) -> None:
+    meeting = f.meeting(editor, org["board"]["id"], 7)
+    d = f.decision(editor, org["steering"]["id"])
+    [item] = _agenda(editor, meeting["id"])
+    assert editor.delete(f"/api/v1/agenda-items/{item['id']}").status_code == 204
+    assert _inbox(editor, org["board"]["id"]) == [d["id"]]
+    assert editor.get(f"/api/v1/decisions/{d['id']}").json()["reported"] is False
+
+
+def test_moving_a_meeting_into_place_picks_up_the_inbox(
+    editor: TestClient, org: dict[str, Any]
+) -> None:
+    past = editor.post(
+        "/api/v1/meetings",
+        json={
+            "body_id": org["board"]["id"],
+            "starts_at": "2020-01-01T09:00:00Z",
+            "ends_at": "2020-01-01T10:00:00Z",
+        },
+    ).json()
+    d = f.decision(editor, org["steering"]["id"])
+    assert _inbox(editor, org["board"]["id"]) == [d["id"]]
+    editor.patch(
+        f"/api/v1/meetings/{past['id']}",
+        json={"starts_at": f.iso(f.at(7)), "ends_at": f.iso(f.at(7, 2))},
+    )
+    assert _inbox(editor, org["board"]["id"]) == []
+    assert _agenda(editor, past["id"])[0]["source_decision_ids"] == [d["id"]]
