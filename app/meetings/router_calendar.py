@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from app.core.db import SessionDep
 from app.core.errors import responses
+from app.core.http import etag_of
 from app.core.security import Principal
 from app.meetings import calendar, repository
 from app.meetings.deps import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
@@ -15,7 +16,7 @@ from app.meetings.router_meetings import FromQuery, ToQuery
 router = APIRouter(prefix="/api/v1", tags=["calendars"])
 
 ICS = "text/calendar; charset=utf-8"
-FEED_ERRORS = (400, 401, 404, 422)
+FEED_ERRORS = (304, 400, 401, 404, 422)
 ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "An iCalendar (RFC 5545) feed.",
@@ -25,6 +26,7 @@ ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def _feed(
+    request: Request,
     session: Session,
     key: Principal,
     name: str,
@@ -44,7 +46,11 @@ def _feed(
     )
     items = repository.public_items(session, [m.id for m in rows])
     body = calendar.render(name, rows, items)
-    return Response(body, media_type=ICS)
+    etag = etag_of(body)
+    # calendar clients poll: an unchanged feed costs them a 304
+    if etag in [part.strip() for part in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type=ICS, headers={"ETag": etag})
 
 
 @router.get(
@@ -53,9 +59,13 @@ def _feed(
     response_class=Response,
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
-def get_meeting_ics(session: SessionDep, key: FeedPrincipal, ctx: FeedMeetingDep) -> Response:
+def get_meeting_ics(
+    request: Request, session: SessionDep, key: FeedPrincipal, ctx: FeedMeetingDep
+) -> Response:
     """One meeting as iCalendar. Any key (also `?token=`); a calendar key opens only feeds."""
-    return _feed(session, key, ctx.meeting.title, windowed=False, meeting_id=ctx.meeting.id)
+    return _feed(
+        request, session, key, ctx.meeting.title, windowed=False, meeting_id=ctx.meeting.id
+    )
 
 
 @router.get(
@@ -65,6 +75,7 @@ def get_meeting_ics(session: SessionDep, key: FeedPrincipal, ctx: FeedMeetingDep
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
 def get_body_meetings_ics(
+    request: Request,
     session: SessionDep,
     key: FeedPrincipal,
     body: FeedBodyDep,
@@ -72,7 +83,7 @@ def get_body_meetings_ics(
     end: ToQuery = None,
 ) -> Response:
     """The body's meetings (default window: 90 days back to a year ahead)."""
-    return _feed(session, key, body.name, start=start, end=end, body_id=body.id)
+    return _feed(request, session, key, body.name, start=start, end=end, body_id=body.id)
 
 
 @router.get(
@@ -82,6 +93,7 @@ def get_body_meetings_ics(
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
 def get_plan_meetings_ics(
+    request: Request,
     session: SessionDep,
     key: FeedPrincipal,
     plan: FeedPlanDep,
@@ -89,17 +101,21 @@ def get_plan_meetings_ics(
     end: ToQuery = None,
 ) -> Response:
     """The meetings of every body of the plan."""
-    return _feed(session, key, plan.name, start=start, end=end, plan_id=plan.id)
+    return _feed(request, session, key, plan.name, start=start, end=end, plan_id=plan.id)
 
 
 @router.get(
     "/calendar.ics",
     operation_id="get_calendar_ics",
     response_class=Response,
-    responses={**ICS_RESPONSE, **responses(400, 401, 422)},
+    responses={**ICS_RESPONSE, **responses(304, 400, 401, 422)},
 )
 def get_calendar_ics(
-    session: SessionDep, key: FeedPrincipal, start: FromQuery = None, end: ToQuery = None
+    request: Request,
+    session: SessionDep,
+    key: FeedPrincipal,
+    start: FromQuery = None,
+    end: ToQuery = None,
 ) -> Response:
     """Every meeting the key may see (a plan-limited key: only its plans)."""
-    return _feed(session, key, "Samstyre", start=start, end=end)
+    return _feed(request, session, key, "Samstyre", start=start, end=end)

@@ -204,3 +204,16 @@ def test_other_methods_on_feeds_are_405(editor: TestClient, org: dict[str, Any])
     assert_problem(editor.patch(f"/api/v1/meetings/{m['id']}.ics", json={"title": "x"}), 405)
     assert_problem(editor.delete(f"/api/v1/meetings/{m['id']}.ics"), 405)
     assert_problem(editor.post("/api/v1/calendar.ics"), 405)
+
+
+def test_feeds_answer_304_when_unchanged(
+    editor: TestClient, reader: TestClient, org: dict[str, Any]
+) -> None:
+    m = f.meeting(editor, org["board"]["id"], 0)
+    url = f"/api/v1/meetings/{m['id']}.ics"
+    first = reader.get(url)
+    etag = first.headers["etag"]
+    assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+    editor.patch(f"/api/v1/meetings/{m['id']}", json={"location": "Et andet sted"})
+    changed = reader.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
