@@ -195,10 +195,19 @@ def test_list_runs_a_fixed_number_of_queries(
         assert response.status_code == 200
         return count_queries.count, len(response.json()["items"])
 
-    for extra in ({}, {"q": "hansen"}, {"organization_kind": "police", "role": "member"}):
+    for extra in (
+        {},
+        {"q": "hansen"},
+        {"organization_kind": "police", "role": "member"},
+        {"q": "person", "body_id": str(board.id)},
+    ):
         small, n_small = queries(limit="5", **extra)
         large, n_large = queries(limit="50", **extra)
         assert n_small == 5 and n_large > 5, extra
+        if "body_id" in extra:
+            listed = reader.get("/api/v1/contacts", params={"limit": "50", **extra}).json()
+            assert listed["total"] == 20
+            assert all(c["memberships"] for c in listed["items"])
         assert small == large, (extra, count_queries.statements)
         assert large <= 4
 
