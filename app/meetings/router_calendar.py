@@ -16,7 +16,7 @@ from app.meetings.router_meetings import FromQuery, ToQuery
 router = APIRouter(prefix="/api/v1", tags=["calendars"])
 
 ICS = "text/calendar; charset=utf-8"
-FEED_ERRORS = (304, 400, 401, 404, 422)
+FEED_ERRORS = (304, 400, 401, 403, 404, 422)
 ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "An iCalendar (RFC 5545) feed.",
@@ -108,7 +108,7 @@ def get_plan_meetings_ics(
     "/calendar.ics",
     operation_id="get_calendar_ics",
     response_class=Response,
-    responses={**ICS_RESPONSE, **responses(304, 400, 401, 422)},
+    responses={**ICS_RESPONSE, **responses(304, 400, 401, 403, 422)},
 )
 def get_calendar_ics(
     request: Request,
