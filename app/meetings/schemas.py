@@ -20,7 +20,6 @@ from app.core.schemas import (
     InputModel,
     LongText,
     Name,
-    ReadModel,
     ShortText,
     optional,
 )
@@ -319,9 +318,3 @@ class DecisionRead(EntityRead):
     origin_decision_id: uuid.UUID | None
     focus_area: str | None
     decided_at: datetime
-
-
-class MeetingsRead(ReadModel):
-    """Meetings (not paged)."""
-
-    items: list[MeetingRead]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.changes.models import Change
+from app.core.security import Role
 from app.meetings.models import Meeting, MeetingAttendee
 from app.meetings.rotation import AUTO_OVERRIDE
 from tests.helpers import assert_problem
@@ -433,3 +434,23 @@ def test_list_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     reader.get(f"/api/v1/meetings/{listed.json()['items'][0]['id']}")
     assert count_queries.count <= 3
+
+
+def test_auth_comes_before_404(
+    anon: TestClient, reader: TestClient, client_for: Any, make_key: Any
+) -> None:
+
+    missing = str(uuid.uuid4())
+    calendar_key = client_for(make_key(Role.calendar, "kalender"))
+    for path in (
+        f"/api/v1/meetings/{missing}",
+        f"/api/v1/agenda-items/{missing}",
+        f"/api/v1/decisions/{missing}",
+        f"/api/v1/bodies/{missing}/inbox",
+        f"/api/v1/meetings/{missing}/agenda-items",
+    ):
+        assert_problem(anon.get(path), 401)
+        assert_problem(calendar_key.get(path), 403)
+        assert_problem(reader.get(path), 404)
+    assert_problem(reader.patch(f"/api/v1/meetings/{missing}", json={"title": "x"}), 403)
+    assert_problem(anon.get(f"/api/v1/meetings/{missing}.ics"), 401)
