@@ -15,7 +15,7 @@ from app.core.security import Principal
 from app.governance.demo import GovernanceDemo
 from app.governance.models import Body
 from app.meetings import agenda, decisions, meetings, series
-from app.meetings.enums import DecisionImpact, MeetingStatus
+from app.meetings.enums import AgendaItemKind, DecisionImpact, MeetingStatus
 from app.meetings.models import AgendaItem, Decision, Meeting
 from app.meetings.schemas import (
     AgendaItemCreate,
@@ -131,7 +131,7 @@ def _bovl_og_blaer(
                     body,
                     AgendaItemCreate(
                         title=titles[index],
-                        kind=kind,  # type: ignore[arg-type]
+                        kind=AgendaItemKind(kind),
                         topic=kind,
                     ),
                 )
