@@ -1,5 +1,7 @@
 """Every error is RFC 9457 problem+json."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -61,7 +63,7 @@ def test_missing_key_is_401(anon: TestClient) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_bad_key_is_401(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_bad_key_is_401(client_for: Callable[[str], TestClient]) -> None:
     assert_problem(client_for("sam_not-a-real-key").get("/api/v1/organizations"), 401)
     assert_problem(client_for("something-else").get("/api/v1/organizations"), 401)
 

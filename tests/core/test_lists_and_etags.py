@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import QueryCounter
 from tests.helpers import assert_problem, organization
 
 
@@ -80,8 +81,8 @@ def test_post_answers_with_etag(editor: TestClient) -> None:
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, count_queries
-) -> None:  # type: ignore[no-untyped-def]
+    editor: TestClient, reader: TestClient, count_queries: QueryCounter
+) -> None:
     for i in range(3):
         organization(editor, name=f"A{i}")
     count_queries.count = 0
