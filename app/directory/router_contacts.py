@@ -4,6 +4,7 @@ The export routes are registered before `/contacts/{contact_id}` so that `contac
 `contacts.csv` and `{id}.vcf` are never taken for an id.
 """
 
+import dataclasses
 import uuid
 from typing import Annotated, Any
 
@@ -213,7 +214,7 @@ async def contact_vcard_other_methods() -> Response:
 def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
     if modified_since is None:
         return filters
-    return ContactFilters(**{**filters.__dict__, "modified_since": modified_since})
+    return dataclasses.replace(filters, modified_since=modified_since)
 
 
 # ---- the list and single contacts --------------------------------------------------------
