@@ -16,10 +16,8 @@ Prints a Markdown table (and, with --explain, PostgreSQL's plan of the search).
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on sys.path, where bench/calendar.py would shadow
-# the standard library's calendar module (imported by http.client via email); use the root.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path[1:] if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
 
 import argparse
 import random
