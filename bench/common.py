@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from app.core.db import make_sessionmaker  # noqa: E402
 from app.core.security import Role  # noqa: E402
 from app.keys.service import create_key  # noqa: E402
 from tests.databases import fresh_database  # noqa: E402
+from tests.live import live_server  # noqa: E402
 
 
 @dataclass
@@ -70,48 +70,11 @@ def seed(engine: Engine, fill: Callable[[Session], None]) -> None:
         session.commit()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def server(engine: Engine) -> Iterator[str]:
     """uvicorn with one worker on a free loopback port; yields the base URL."""
-    url = engine.url.render_as_string(hide_password=False)
-    env = {**os.environ, "SAMSTYRE_DATABASE_URL": url, "SAMSTYRE_LOG_LEVEL": "warning"}
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            Path(sys.executable).parent / "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("server did not start")
+    with live_server(engine.url.render_as_string(hide_password=False)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 _WRK_REPORT = """

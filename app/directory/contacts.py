@@ -2,12 +2,11 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from app.changes import service as changes
+from app.core.clock import local_today
 from app.core.errors import Conflict, Unprocessable
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -18,7 +17,6 @@ from app.directory.repository import ContactFilters, Seat
 from app.directory.schemas import ContactCreate, ContactRead, ContactUpdate, Visibility
 
 RESOURCE = "contact"
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 # written as JSON lists of objects: the request's models become plain dicts
 _LIST_FIELDS = ("emails", "phones")
 # what erasure wipes (the change log names these fields, never their values)
@@ -32,11 +30,6 @@ ERASED_FIELDS = (
     "phones",
     "responsibilities",
 )
-
-
-def today() -> date:
-    """The date in Denmark: memberships are current from their start to their end date."""
-    return datetime.now(LOCAL_TIME).date()
 
 
 # ---- reading -----------------------------------------------------------------------------
@@ -89,7 +82,7 @@ def present(contact: Contact, principal: Principal, seats: Sequence[Seat] = ()) 
 
 def read_one(session: Session, principal: Principal, contact: Contact) -> ContactRead:
     """One contact with its current memberships (one query for them)."""
-    seats = repository.current_seats(session, principal, [contact.id], today())
+    seats = repository.current_seats(session, principal, [contact.id], local_today())
     return present(contact, principal, seats.get(contact.id, []))
 
 
@@ -108,7 +101,7 @@ def list_page(
     The plain list counts with an index-only scan and reads the page along the sort index.
     A search first tries page and total in one query (`repository.search_page`).
     """
-    day = today()
+    day = local_today()
     conds = repository.contact_conditions(principal, filters, day)
     found = repository.search_page(session, conds, params, SEARCH_SORT_MAX) if filters.q else None
     if found is not None:
@@ -124,7 +117,7 @@ def export_all(
     session: Session, principal: Principal, filters: ContactFilters
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
-    conds = repository.contact_conditions(principal, filters, today())
+    conds = repository.contact_conditions(principal, filters, local_today())
     rows = repository.list_contacts(session, conds, filter_first=bool(filters.q))
     return [present(c, principal) for c in rows]
 

@@ -1,8 +1,6 @@
 """Membership rules: references that exist, a sane period, no overlapping seat twice."""
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -17,15 +15,9 @@ from app.governance.models import Body, Membership
 from app.governance.schemas import MembershipCreate, MembershipUpdate
 
 RESOURCE = "membership"
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 # roles that do not vote unless told otherwise
 NON_VOTING_ROLES = {MemberRole.secretary, MemberRole.observer, MemberRole.substitute}
-
-
-def local_today() -> date:
-    """Today in Denmark: what "current" means for a membership."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def _check_contact(session: Session, field: str, contact_id: uuid.UUID | None) -> None:

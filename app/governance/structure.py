@@ -11,11 +11,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.core.clock import local_today
 from app.directory import text
 from app.directory.models import Contact
 from app.governance import repository
 from app.governance.enums import BodyKind, MemberRole
-from app.governance.memberships import local_today
 from app.governance.models import Body, Membership, Plan
 from app.governance.schemas import (
     PlanRead,

@@ -7,11 +7,11 @@ from functools import lru_cache
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
+from app.core.clock import LOCAL_TZ, local_day_start
 from app.core.db import utcnow
 from app.governance.vocabularies import mode_label
 from app.meetings.enums import MeetingStatus
 from app.meetings.repository import FeedItem, FeedMeeting
-from app.meetings.series import LOCAL_TZ, local_day_start
 
 TZID = "Europe/Copenhagen"
 PRODID = "-//Samstyre//Meetings//DA"

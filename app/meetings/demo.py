@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.core.clock import LOCAL_TZ
 from app.core.db import utcnow
 from app.core.security import Principal
 from app.governance.demo import GovernanceDemo
@@ -50,7 +51,7 @@ def _first_weekday(start: date, weekday: int) -> date:
 
 
 def _local(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=series.LOCAL_TZ)
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ)
 
 
 def _series(

@@ -1,19 +1,17 @@
 """Meeting series (DESIGN §2 rule 8): local wall-clock time in Europe/Copenhagen across DST."""
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.core.clock import LOCAL_TZ
 from app.core.errors import Unprocessable
 from app.core.security import Principal
 from app.governance.models import Body
 from app.meetings import meetings, rotation
 from app.meetings.models import Meeting
 from app.meetings.schemas import MAX_YEAR, MeetingCreate, SeriesCreate
-
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def occurrences(first: datetime, count: int, interval_weeks: int) -> list[datetime]:
@@ -24,11 +22,6 @@ def occurrences(first: datetime, count: int, interval_weeks: int) -> list[dateti
         wall = local + timedelta(weeks=index * interval_weeks)
         out.append(wall.replace(tzinfo=LOCAL_TZ).astimezone(UTC))
     return out
-
-
-def local_day_start(day: date) -> datetime:
-    """Midnight of a day in Copenhagen, as an aware datetime."""
-    return datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
 
 
 def _merge(all_changes: list[rotation.RotationChange]) -> list[rotation.RotationChange]:

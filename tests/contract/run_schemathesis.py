@@ -7,19 +7,16 @@ the stateful one included, with the checks the project requires.
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.databases import fresh_database  # noqa: E402
+from tests.live import live_server  # noqa: E402
 
 CHECKS = ",".join(
     [
@@ -33,12 +30,6 @@ CHECKS = ",".join(
         "unsupported_method",
     ]
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run(database: str, max_examples: int, seed: int) -> int:
@@ -57,33 +48,7 @@ def _run(database: str, max_examples: int, seed: int) -> int:
             cwd=ROOT,
         ).stdout
         key = out.strip().splitlines()[-1]
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                bin_dir / "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
-                print("server did not start", file=sys.stderr)
-                return 1
+        with live_server(url) as base:
             cmd = [
                 str(bin_dir / "schemathesis"),
                 "run",
@@ -109,9 +74,6 @@ def _run(database: str, max_examples: int, seed: int) -> int:
             ]
             print(f"schemathesis on {database}: {' '.join(cmd[2:4])} …", flush=True)
             return subprocess.run(cmd, cwd=ROOT, check=False).returncode
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 def main() -> int:

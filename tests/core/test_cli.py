@@ -2,7 +2,6 @@
 
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -11,13 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.live import free_port, wait_ready
+
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _read_key(proc: subprocess.Popen[str], timeout: float = 60) -> str:
@@ -60,7 +55,7 @@ def test_serve_migrates_prints_one_admin_key_and_answers(tmp_path: Path) -> None
     ).stdout
     assert "skipped" in again
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [BIN / "samstyre", "serve", "--port", str(port)],
         env=env,
@@ -71,12 +66,7 @@ def test_serve_migrates_prints_one_admin_key_and_answers(tmp_path: Path) -> None
     try:
         key = _read_key(proc)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_ready(base)
         listed = httpx.get(
             f"{base}/api/v1/organizations", headers={"Authorization": f"Bearer {key}"}
         )
@@ -91,7 +81,7 @@ def test_serve_migrates_prints_one_admin_key_and_answers(tmp_path: Path) -> None
 
     # a second start finds a key and prints none
     proc = subprocess.Popen(
-        [BIN / "samstyre", "serve", "--port", str(_free_port())],
+        [BIN / "samstyre", "serve", "--port", str(free_port())],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -1,0 +1,64 @@
+"""A real server on a loopback port, for end-to-end runs (schemathesis, benchmarks, CLI tests)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(base: str, seconds: float = 30) -> None:
+    """Wait until `/health/ready` answers 200."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{base} did not become ready")
+
+
+@contextmanager
+def live_server(database_url: str) -> Iterator[str]:
+    """uvicorn with one worker serving `app.main:app` on `database_url`; yields the base URL."""
+    env = {**os.environ, "SAMSTYRE_DATABASE_URL": database_url, "SAMSTYRE_LOG_LEVEL": "warning"}
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            BIN / "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
