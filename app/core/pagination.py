@@ -49,18 +49,14 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
-    """Run a list statement; the total comes with the page (`count(*) OVER ()`), one query.
+    """Run a list statement as two queries: the page and the total.
 
-    Only a page past the end, which has no row to carry the total, costs a second query.
+    (Measured: `count(*) OVER ()` in the page query was twice as slow on SQLite, which
+    materialises every matching row for the window, and no faster on PostgreSQL.)
     """
-    counted = stmt.add_columns(func.count().over().label("_total"))
-    rows = session.execute(counted.limit(params.limit).offset(params.offset)).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0][-1])
-    if params.offset == 0:
-        return [], 0
+    rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)).unique())
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return [], total
+    return rows, total
 
 
 def set_link_header(request: Request, response: Response, params: PageParams, total: int) -> None:
