@@ -71,9 +71,9 @@ def seed(engine: Engine, fill: Callable[[Session], None]) -> None:
 
 
 @contextmanager
-def server(engine: Engine) -> Iterator[str]:
-    """uvicorn with one worker on a free loopback port; yields the base URL."""
-    with live_server(engine.url.render_as_string(hide_password=False)) as base:
+def server(engine: Engine, workers: int = 1) -> Iterator[str]:
+    """uvicorn (one worker unless told) on a free loopback port; yields the base URL."""
+    with live_server(engine.url.render_as_string(hide_password=False), workers) as base:
         yield base
 
 

@@ -55,14 +55,15 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     print(TABLE_HEADER)
     for backend in args.backends.split(","):
         with database(backend) as engine:
             seed(engine, _fill(args.organizations))
             key = admin_key(engine)
-            with server(engine) as base:
-                size = f"{args.organizations} orgs"
+            with server(engine, args.workers) as base:
+                size = f"{args.organizations} orgs, {args.workers} worker(s)"
                 for name, path in [
                     ("list page (limit=50)", "/api/v1/organizations?limit=50&offset=500"),
                     ("search q=øst (limit=50)", "/api/v1/organizations?q=%C3%B8st&limit=50"),
@@ -74,7 +75,9 @@ def main() -> None:
                             headers={"Authorization": f"Bearer {key}"},
                         ).json()["items"][0]["id"]
                         path = f"/api/v1/organizations/{first}"
-                    timing = measure(base, key, name, path, requests=args.requests)
+                    timing = measure(
+                        base, key, name, path, requests=args.requests, concurrency=4 * args.workers
+                    )
                     print(timing.row(backend, size), flush=True)
 
 

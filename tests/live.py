@@ -36,8 +36,8 @@ def wait_ready(base: str, seconds: float = 30) -> None:
 
 
 @contextmanager
-def live_server(database_url: str) -> Iterator[str]:
-    """uvicorn with one worker serving `app.main:app` on `database_url`; yields the base URL."""
+def live_server(database_url: str, workers: int = 1) -> Iterator[str]:
+    """uvicorn serving `app.main:app` on `database_url`; yields the base URL."""
     env = {**os.environ, "SAMSTYRE_DATABASE_URL": database_url, "SAMSTYRE_LOG_LEVEL": "warning"}
     port = free_port()
     proc = subprocess.Popen(
@@ -51,6 +51,8 @@ def live_server(database_url: str) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         env=env,
         cwd=ROOT,
