@@ -8,7 +8,7 @@ from app.core.http import check_if_match, resource_response
 from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import agenda, repository
-from app.meetings.deps import ItemDep, MeetingDep
+from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
 from app.meetings.schemas import (
     AgendaItemCreate,

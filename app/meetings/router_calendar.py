@@ -10,7 +10,7 @@ from app.core.errors import responses
 from app.core.http import etag_of
 from app.core.security import Principal
 from app.meetings import calendar, repository
-from app.meetings.deps import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
+from app.meetings.dependencies import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
 from app.meetings.router_meetings import FromQuery, ToQuery
 
 router = APIRouter(prefix="/api/v1", tags=["calendars"])

@@ -10,7 +10,7 @@ from app.core.http import check_if_match, resource_response
 from app.core.pagination import Page, PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import decisions, repository
-from app.meetings.deps import DecisionDep
+from app.meetings.dependencies import DecisionDep
 from app.meetings.enums import DecisionImpact, DecisionStatus
 from app.meetings.schemas import DecisionCreate, DecisionRead, DecisionUpdate
 

@@ -18,7 +18,7 @@ from app.core.pagination import Page, PageDep, PageParams, fetch_page, page_resp
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, repository, rotation, series
 from app.meetings.calendar import window
-from app.meetings.deps import BodyDep, MeetingDep
+from app.meetings.dependencies import BodyDep, MeetingDep
 from app.meetings.enums import MeetingMode, MeetingStatus
 from app.meetings.models import Meeting
 from app.meetings.schemas import (
