@@ -205,6 +205,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     print(TABLE_HEADER, flush=True)
     for backend in args.backends.split(","):
@@ -215,8 +216,10 @@ def main() -> None:
                 if args.explain and backend == "postgresql":
                     _explain(engine)
                 key = admin_key(engine)
-                label = f"{size // 1000}k contacts"
-                with server(engine) as base:
+                label = f"{size // 1000}k contacts" + (
+                    f", {args.workers} workers" if args.workers > 1 else ""
+                )
+                with server(engine, args.workers) as base:
                     for name, path in (
                         (
                             f"search q={SEARCH_SURNAME.upper()} (limit=50)",
@@ -229,7 +232,13 @@ def main() -> None:
                     ):
                         p50, p95, rps = latency(base, key, path, args.requests)
                         loaded = measure(
-                            base, key, name, path, requests=args.requests, seconds=args.seconds
+                            base,
+                            key,
+                            name,
+                            path,
+                            requests=args.requests,
+                            seconds=args.seconds,
+                            concurrency=4 * args.workers,
                         )
                         print(
                             f"| {backend} | {label} | {name} | {p50:.1f} | {p95:.1f} | {rps:.0f} "
