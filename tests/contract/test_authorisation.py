@@ -16,7 +16,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path) of every API operation in the contract, ids filled with fresh UUIDs."""
-    out = []
+    out: list[tuple[str, str]] = []
     for template, item in app.openapi()["paths"].items():
         if template.startswith("/api/"):
             path = re.sub(r"\{[^}]+\}", lambda _m: str(uuid.uuid4()), template)
