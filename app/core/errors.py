@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("samstyre")
@@ -181,6 +181,15 @@ async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_data(_request: Request, exc: Exception) -> JSONResponse:
+    # A value the schemas let through but the database cannot hold (a safety net: the
+    # schemas bound lengths and numbers, so this should not happen).
+    log.warning("data error: %s", exc.__class__.__name__)
+    return problem_response(
+        422, "validation-error", "A value does not fit the database (too long or out of range)."
+    )
+
+
 async def _on_operational(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", exc.__class__.__name__)
     return problem_response(503, "unavailable", "The database is not available.")
@@ -197,6 +206,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(OperationalError, _on_operational)
     app.add_exception_handler(Exception, _on_unexpected)
 

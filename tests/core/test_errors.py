@@ -86,3 +86,24 @@ def test_unexpected_error_is_500_without_internals(app: FastAPI) -> None:
     body = assert_problem(response, 500, "internal-error")
     assert "secret" not in response.text and "Traceback" not in response.text
     assert body["detail"] == "An unexpected error occurred."
+
+
+def test_database_errors_become_problems(app: FastAPI) -> None:
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    @app.get("/data-error")
+    def data_error() -> None:
+        raise DataError("INSERT ...", {}, Exception("value too long"))
+
+    @app.get("/integrity-error")
+    def integrity_error() -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+    @app.get("/operational-error")
+    def operational_error() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert "value too long" not in assert_problem(client.get("/data-error"), 422)["detail"]
+    assert_problem(client.get("/integrity-error"), 409, "conflict")
+    assert_problem(client.get("/operational-error"), 503, "unavailable")
