@@ -35,7 +35,8 @@ pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
 schemathesis: $(STAMP)
-	$(BIN)/python tests/contract/run_schemathesis.py
+	$(BIN)/python tests/contract/run_schemathesis.py --database sqlite
+	$(BIN)/python tests/contract/run_schemathesis.py --database postgresql
 
 openapi: $(STAMP)
 	$(BIN)/samstyre openapi --write
