@@ -1,12 +1,14 @@
 """Base schemas and shared field types."""
 
+import re
 import unicodedata
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -93,14 +95,37 @@ class EntityRead(ReadModel):
     updated_at: datetime
 
 
-def _iso_query(value: Any) -> Any:
-    if isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit():
-        raise ValueError("expected an ISO 8601 date-time with offset")
+MIN_YEAR, MAX_YEAR = 1900, 2200
+_ISO_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic also reads numbers and numeric strings ("0.5", "-2e-308") as Unix times; the
+    # contract says RFC 3339
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError(
+            "must be an RFC 3339 date-time with an offset, e.g. 2030-01-07T10:00:00+01:00"
+        )
     return value
 
 
-# A query parameter datetime: ISO 8601 with an offset, never a bare number.
-QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_query)]
+def _in_range(value: datetime) -> datetime:
+    # Far-off years overflow on time-zone arithmetic; nothing here needs them.
+    if not MIN_YEAR <= value.year <= MAX_YEAR or value.astimezone(UTC).year < MIN_YEAR:
+        raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value.astimezone(UTC)
+
+
+# An instant: RFC 3339 with an offset (naive is refused), within sane years, held in UTC.
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_only),
+    AfterValidator(_in_range),
+    Field(description="RFC 3339 with an offset; naive datetimes are refused."),
+]
+QueryDatetime = Instant
 
 
 def optional() -> Any:

@@ -15,6 +15,7 @@ from app.core.errors import (
 )
 from app.core.http import check_if_match, etag_of, resource_response
 from app.core.pagination import Page, PageDep, PageParams, fetch_page, page_response
+from app.core.schemas import Instant
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, repository, rotation, series
 from app.meetings.calendar import window
@@ -24,7 +25,6 @@ from app.meetings.models import Meeting
 from app.meetings.schemas import (
     Bound,
     DecisionRead,
-    Instant,
     MeetingCreate,
     MeetingRead,
     MeetingUpdate,

@@ -2,11 +2,10 @@
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -16,8 +15,11 @@ from pydantic import (
 )
 
 from app.core.schemas import (
+    MAX_YEAR,
+    MIN_YEAR,
     EntityRead,
     InputModel,
+    Instant,
     LongText,
     Name,
     ShortText,
@@ -31,37 +33,7 @@ from app.meetings.enums import (
     MeetingStatus,
 )
 
-MIN_YEAR, MAX_YEAR = 1900, 2200
-
-
-def _in_range(value: datetime) -> datetime:
-    # Far-off years overflow on time-zone arithmetic; no meeting needs them.
-    if not MIN_YEAR <= value.year <= MAX_YEAR or value.astimezone(UTC).year < MIN_YEAR:
-        raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
-    return value.astimezone(UTC)
-
-
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
-
-
-def _iso_only(value: Any) -> Any:
-    # pydantic also takes numbers (and numeric strings) as Unix times; the contract says RFC 3339
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not _DATETIME.match(value):
-        raise ValueError(
-            "must be an RFC 3339 date-time with an offset, e.g. 2030-01-07T10:00:00+01:00"
-        )
-    return value
-
-
-Instant = Annotated[
-    AwareDatetime,
-    BeforeValidator(_iso_only),
-    AfterValidator(_in_range),
-    Field(description="RFC 3339 with an offset; naive datetimes are refused."),
-]
 
 _INSTANT = TypeAdapter(Instant)
 

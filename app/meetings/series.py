@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import LOCAL_TZ
 from app.core.errors import Unprocessable
+from app.core.schemas import MAX_YEAR
 from app.core.security import Principal
 from app.governance.models import Body
 from app.meetings import meetings, rotation
 from app.meetings.models import Meeting
-from app.meetings.schemas import MAX_YEAR, MeetingCreate, SeriesCreate
+from app.meetings.schemas import MeetingCreate, SeriesCreate
 
 
 def occurrences(first: datetime, count: int, interval_weeks: int) -> list[datetime]:

@@ -36,6 +36,14 @@ def test_naive_datetime_is_refused(reader: TestClient) -> None:
     assert_problem(response, 422)
 
 
+def test_numbers_are_not_datetimes(reader: TestClient) -> None:
+    for number in ("0.5", "1700000000", "-2.2250738585072014e-308"):
+        response = reader.get("/api/v1/changes", params={"modified_since": number})
+        assert_problem(response, 422)
+    ok = reader.get("/api/v1/changes", params={"modified_since": "2026-01-01T00:00:00+01:00"})
+    assert ok.status_code == 200
+
+
 def test_malformed_json_is_400(editor: TestClient) -> None:
     response = editor.post(
         "/api/v1/organizations",
