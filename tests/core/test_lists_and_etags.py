@@ -93,3 +93,22 @@ def test_list_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     reader.get("/api/v1/organizations", params={"limit": 50})
     assert count_queries.count == small <= 3
+
+
+def test_changes_and_keys_lists_run_a_fixed_number_of_queries(
+    admin: TestClient, count_queries: QueryCounter
+) -> None:
+    def queries(path: str, limit: int) -> int:
+        count_queries.count = 0
+        assert admin.get(path, params={"limit": limit}).status_code == 200
+        return count_queries.count
+
+    for i in range(2):
+        organization(admin, name=f"C{i}")
+        admin.post("/api/v1/api-keys", json={"name": f"k{i}", "role": "reader"})
+    small = {p: queries(p, 1) for p in ("/api/v1/changes", "/api/v1/api-keys")}
+    for i in range(30):
+        organization(admin, name=f"D{i}")
+        admin.post("/api/v1/api-keys", json={"name": f"m{i}", "role": "reader"})
+    for path, count in small.items():
+        assert queries(path, 200) == count <= 3, path
