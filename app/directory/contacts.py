@@ -228,7 +228,10 @@ def erase(session: Session, actor: Principal, contact: Contact) -> Contact:
 
 
 def refresh_for_organization(session: Session, org: Organization) -> None:
-    """After an organization's name changed: its contacts' search text follows."""
+    """After an organization's name or kind changed: its contacts' search text follows, and
+    their `updated_at` moves, since the organization they show changed (so `modified_since`
+    and the ETag agree with what a client sees)."""
     for contact in repository.contacts_of_organization(session, org.id):
         if not contact.erased:
             _derive(contact, org)
+        contact.touch()

@@ -68,7 +68,8 @@ def update(
     changed = apply_changes(org, data)
     if "name" in changed:
         org.name_folded = fold(org.name)
-        # the contacts' search text holds the organization's name
+    if {"name", "kind"} & set(changed):
+        # a contact shows its organization's name and kind, and searches by the name
         contacts.refresh_for_organization(session, org)
     org.touch()
     session.flush()

@@ -254,3 +254,24 @@ def test_broad_search_takes_the_counting_path(
         )
         counts.append(count_queries.count)
     assert counts[0] == counts[1] <= 5
+
+
+def test_an_organization_change_moves_its_contacts_updated_at(
+    editor: TestClient, reader: TestClient
+) -> None:
+    org = organization(editor, name="Boligforeningen Gudenå", kind="housing_organization")
+    person = contact(editor, given="Anna", family="Berg", organization_id=org["id"])
+    bystander = contact(editor, given="Bo", family="Dahl")
+    url = f"/api/v1/contacts/{person['id']}"
+    etag = reader.get(url).headers["etag"]
+    since = reader.get(url).json()["updated_at"]
+    editor.patch(f"/api/v1/organizations/{org['id']}", json={"kind": "other"})
+    got = reader.get(url)
+    assert got.json()["organization"]["kind"] == "other"
+    assert got.json()["updated_at"] > since
+    assert got.headers["etag"] != etag
+    changed = reader.get(
+        "/api/v1/contacts", params={"modified_since": got.json()["updated_at"]}
+    ).json()["items"]
+    assert [c["id"] for c in changed] == [person["id"]]
+    assert bystander["id"] not in [c["id"] for c in changed]
