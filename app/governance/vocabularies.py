@@ -1,10 +1,9 @@
 """Every code list of the API with Danish and English labels (`GET /api/v1/vocabularies`).
 
-Other domains take their labels from here, e.g. `label("meeting_modes", mode)` for an ICS
-`CATEGORIES` value, or `MEETING_MODE_LABELS_DA[mode]`.
+Other domains take their labels from here, e.g. `mode_label(mode)` for an ICS `CATEGORIES`
+value, or `label("meeting_modes", mode, "en")`.
 """
 
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
@@ -190,9 +189,6 @@ CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
     "check_rules": (CHECK_RULES, None),
     "api_key_roles": (API_KEY_ROLES, Role),
 }
-
-# The Danish mode labels, e.g. for iCalendar CATEGORIES.
-MEETING_MODE_LABELS_DA: Mapping[str, str] = {code: lb.da for code, lb in MEETING_MODES.items()}
 
 
 def label(code_list: str, code: str, language: Language = "da") -> str:

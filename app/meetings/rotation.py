@@ -13,15 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.meetings.enums import MeetingMode, MeetingStatus
+from app.governance.bodies import default_rotation
+from app.meetings.enums import MeetingStatus
 
 AUTO_OVERRIDE = "mode kept: agenda already sent"
 AUTO_OVERRIDE_SCOPE = "mode kept: the agenda has items outside the plan"
-
-
-def default_rotation(body_kind: str) -> list[str]:
-    """A board reviews the plan; every other body meets in the regular mode."""
-    return [MeetingMode.plan_review] if body_kind == "board" else [MeetingMode.regular]
 
 
 def effective_rotation(rotation: Sequence[str] | None, body_kind: str) -> list[str]:

@@ -74,7 +74,7 @@ def test_label_helpers() -> None:
     assert mode_label("plan_review", "en") == "Plan review"
     assert label("body_kinds", "steering_group") == "Styregruppe"
     assert label("body_kinds", "unknown") == "unknown"
-    assert vocabularies.MEETING_MODE_LABELS_DA["regular"] == "Ordinært møde"
+    assert vocabularies.mode_label("regular") == "Ordinært møde"
     assert default_focus_areas("1999-2000") == []
     assert default_focus_areas(None) == []
     assert default_focus_areas("2019-2026")[1] == {"key": "employment", "name": "Beskæftigelse"}
