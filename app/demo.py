@@ -1,7 +1,5 @@
 """Demo data: the article's world (Randers and Varde), with invented people."""
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +10,7 @@ from app.governance.demo import seed_governance
 from app.meetings.demo import seed_meetings
 
 DEMO_ACTOR = Principal(
-    key_id=uuid.UUID(int=0),
+    key_id=None,
     name="seed-demo",
     role=Role.admin,
     plan_ids=None,

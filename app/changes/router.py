@@ -25,6 +25,10 @@ class ChangeRead(BaseModel):
     seq: int
     at: datetime
     actor: str = Field(description="The name of the API key that made the change.")
+    actor_key_id: uuid.UUID | None = Field(
+        description="The id of that key (names are labels; the id tells keys apart); "
+        "null for changes made by the server itself, such as the demo data."
+    )
     resource: str
     resource_id: uuid.UUID
     action: str = Field(description="created, updated, deleted or erased")

@@ -34,6 +34,7 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
     entry = Change(
         actor=actor.name,
+        actor_key_id=actor.key_id,
         resource=resource,
         resource_id=resource_id,
         action=action,

@@ -44,9 +44,12 @@ def hash_key(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: the key's name (the change log's actor), role and plan limit."""
+    """The caller: the key's id and name (the change log's actor), role and plan limit.
 
-    key_id: uuid.UUID
+    `key_id` is None for the server's own writes (demo data), which no key makes.
+    """
+
+    key_id: uuid.UUID | None
     name: str
     role: Role
     plan_ids: frozenset[uuid.UUID] | None
