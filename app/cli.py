@@ -34,7 +34,8 @@ def _ensure_admin_key() -> None:
     with make_sessionmaker(engine)() as session:
         if service.has_active_admin_key(session):
             return
-        _key, secret = service.create_key(session, "admin (first start)", Role.admin)
+        name = service.free_name(session, "admin (first start)")
+        _key, secret = service.create_key(session, name, Role.admin)
         session.commit()
     engine.dispose()
     typer.echo("No API key existed, so an admin key was created. It is shown only once:")
@@ -96,11 +97,16 @@ def keys_create(
 ) -> None:
     """Create a key; its secret is the last line of output."""
     from app.core.db import make_engine, make_sessionmaker
+    from app.core.errors import ProblemError
     from app.keys import service
 
     engine = make_engine(get_settings().database_url)
     with make_sessionmaker(engine)() as session:
-        key, secret = service.create_key(session, name, role)
+        try:
+            key, secret = service.create_key(session, name, role)
+        except ProblemError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(1) from None
         session.commit()
         typer.echo(f"created {role.value} key {key.id} ({name}); the secret is shown only once:")
     engine.dispose()

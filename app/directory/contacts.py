@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.changes import service as changes
 from app.core.clock import local_today
-from app.core.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.core.writes import delete_or_conflict
@@ -204,7 +204,14 @@ def delete(session: Session, actor: Principal, contact: Contact) -> None:
 
 
 def erase(session: Session, actor: Principal, contact: Contact) -> Contact:
-    """Wipe the person's data, keep the id (archived, shown as an erased contact)."""
+    """Wipe the person's data, keep the id (archived, shown as an erased contact).
+
+    The directory is shared by every plan, so only an unlimited admin erases (403)."""
+    if actor.plan_ids is not None:
+        raise Forbidden(
+            "Erasure wipes a person from the directory every plan shares: "
+            "it needs an admin key that is not limited to plans."
+        )
     if contact.erased:
         return contact
     contact.given_name = ""

@@ -319,8 +319,9 @@ def erase_contact(
     request: Request, session: SessionDep, key: AdminKey, contact: ContactDep
 ) -> Response:
     """Wipe the person's names, title, department, e-mails, phones, notes and
-    responsibilities (admin). The id stays, so what refers to it holds; the change log
-    records the erasure without values. Erasing an erased contact changes nothing."""
+    responsibilities (an admin key not limited to plans). The id stays, so what refers to it
+    holds; the change log records the erasure without values. Erasing an erased contact
+    changes nothing."""
     check_if_match(request, contacts.read_one(session, key, contact))
     contacts.erase(session, key, contact)
     return resource_response(request, contacts.read_one(session, key, contact))

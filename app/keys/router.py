@@ -1,4 +1,4 @@
-"""HTTP routes for API keys (admin only)."""
+"""HTTP routes for API keys (admin only; a plan-limited admin manages keys of its plans)."""
 
 import uuid
 from typing import Annotated
@@ -24,9 +24,9 @@ from app.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
 
 
-def valid_key(key_id: uuid.UUID, session: SessionDep) -> ApiKey:
-    """The active key in the path, or 404."""
-    key = service.get_active_key(session, key_id)
+def valid_key(key_id: uuid.UUID, session: SessionDep, admin: AdminKey) -> ApiKey:
+    """The active key in the path, or 404 (also when it lies outside the caller's plans)."""
+    key = service.get_manageable_key(session, admin, key_id)
     if key is None:
         raise NotFound(f"No active API key with id {key_id}.")
     return key
@@ -44,12 +44,15 @@ KeyDep = Annotated[ApiKey, Depends(valid_key)]
 def list_api_keys(
     request: Request,
     session: SessionDep,
-    _admin: AdminKey,
+    admin: AdminKey,
     page: PageDep,
     include_revoked: bool = False,
 ) -> Response:
-    """List keys (never their secrets), oldest first."""
-    rows, total = fetch_page(session, service.keys_query(page, include_revoked), page)
+    """List the keys the caller may manage (never their secrets), oldest first.
+
+    A plan-limited admin sees only keys limited to some of its own plans."""
+    stmt = service.keys_query(session, page, include_revoked, admin)
+    rows, total = fetch_page(session, stmt, page)
     return page_response(request, [ApiKeyRead.model_validate(k) for k in rows], total, page)
 
 
@@ -61,10 +64,13 @@ def list_api_keys(
     responses=responses(*WRITE_ERRORS),
 )
 def create_api_key(
-    request: Request, session: SessionDep, _admin: AdminKey, body: ApiKeyCreate
+    request: Request, session: SessionDep, admin: AdminKey, body: ApiKeyCreate
 ) -> Response:
-    """Create a key; its secret is in `secret`, shown only in this response."""
-    key, secret = service.create_key(session, body.name, body.role, body.plan_ids)
+    """Create a key; its secret is in `secret`, shown only in this response.
+
+    Names are unique (409). A plan-limited admin may create only keys whose `plan_ids` is a
+    non-empty subset of its own; no key may be given a role above the caller's (403)."""
+    key, secret = service.create_key_for(session, admin, body.name, body.role, body.plan_ids)
     payload = ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(key).model_dump(), "secret": secret}
     )
@@ -84,7 +90,7 @@ def create_api_key(
     responses=responses(*ITEM_READ_ERRORS),
 )
 def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
-    """One active key, without its secret."""
+    """One active key the caller may manage, without its secret."""
     return resource_response(request, ApiKeyRead.model_validate(key))
 
 

@@ -1,4 +1,9 @@
-"""Creating, listing and revoking API keys."""
+"""Creating, listing and revoking API keys, within what the calling key may manage.
+
+A plan-limited key manages only keys inside its own plans, with no higher role; an
+unlimited admin manages every key (DESIGN §3). A key the caller may not manage is treated
+as any record of another plan: it does not exist for the caller (404).
+"""
 
 import uuid
 from typing import Any
@@ -7,17 +12,52 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
-from app.core.errors import Unprocessable
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.pagination import PageParams
-from app.core.security import Role, generate_key, hash_key
+from app.core.security import Principal, Role, generate_key, hash_key
 from app.governance.models import Plan
 from app.keys.models import ApiKey
+
+
+def _plan_set(plan_ids: list[Any] | None) -> frozenset[uuid.UUID] | None:
+    return None if plan_ids is None else frozenset(uuid.UUID(str(p)) for p in plan_ids)
+
+
+def may_manage(caller: Principal, key: ApiKey) -> bool:
+    """Whether `caller` may see and revoke `key`: unlimited, or `key` inside its plans."""
+    if caller.plan_ids is None:
+        return True
+    plans = _plan_set(key.plan_ids)
+    return plans is not None and bool(plans) and plans <= caller.plan_ids
+
+
+def authorise_new_key(caller: Principal, role: Role, plan_ids: list[uuid.UUID] | None) -> None:
+    """Refuse (403) a key above the caller's role or outside the caller's plans."""
+    if not caller.at_least(role):
+        raise Forbidden(f"A {caller.role.value} key cannot create a key with the role {role}.")
+    if caller.plan_ids is None:
+        return
+    if not plan_ids:
+        raise Forbidden(
+            "A key limited to plans can only create keys limited to some of those plans: "
+            "send plan_ids (a non-empty subset of its own)."
+        )
+    if outside := set(plan_ids) - caller.plan_ids:
+        raise Forbidden(
+            f"plan_ids goes beyond the plans of the calling key: {sorted(map(str, outside))}"
+        )
+
+
+def _ensure_name_free(session: Session, name: str) -> None:
+    if session.scalar(select(ApiKey.id).where(ApiKey.name == name).limit(1)) is not None:
+        raise Conflict(f"A key named {name!r} exists already (revoked keys keep their names).")
 
 
 def create_key(
     session: Session, name: str, role: Role, plan_ids: list[uuid.UUID] | None = None
 ) -> tuple[ApiKey, str]:
-    """Store a new key; return it with its secret, which is not kept."""
+    """Store a new key; return it with its secret, which is not kept. Names are unique (409)."""
+    _ensure_name_free(session, name)
     if plan_ids:
         wanted = set(plan_ids)
         found = set(session.scalars(select(Plan.id).where(Plan.id.in_(wanted))))
@@ -38,17 +78,50 @@ def create_key(
     return key, secret
 
 
+def create_key_for(
+    session: Session,
+    caller: Principal,
+    name: str,
+    role: Role,
+    plan_ids: list[uuid.UUID] | None,
+) -> tuple[ApiKey, str]:
+    """Create a key on behalf of `caller`, within what it may grant."""
+    authorise_new_key(caller, role, plan_ids)
+    return create_key(session, name, role, plan_ids)
+
+
 def get_active_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
     """A key that has not been revoked."""
     key = session.get(ApiKey, key_id)
     return key if key is not None and key.revoked_at is None else None
 
 
-def keys_query(params: PageParams, include_revoked: bool) -> Select[Any]:
-    """Keys by creation time."""
+def get_manageable_key(session: Session, caller: Principal, key_id: uuid.UUID) -> ApiKey | None:
+    """An active key that `caller` may manage, else None."""
+    key = get_active_key(session, key_id)
+    return key if key is not None and may_manage(caller, key) else None
+
+
+def keys_query(
+    session: Session, params: PageParams, include_revoked: bool, caller: Principal
+) -> Select[Any]:
+    """The keys `caller` may manage, by creation time."""
     stmt = select(ApiKey)
     if not include_revoked:
         stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    if caller.plan_ids is not None:
+        # plan_ids is a JSON list, and a subset test on it is not portable SQL. The limited
+        # keys are few (a deployment has dozens), so one query reads their plans and the
+        # page is filtered by the ids that pass: a fixed number of queries still.
+        limited = session.execute(
+            select(ApiKey.id, ApiKey.plan_ids).where(ApiKey.plan_ids.is_not(None))
+        )
+        allowed = [
+            key_id
+            for key_id, plan_ids in limited
+            if (plans := _plan_set(plan_ids)) and plans <= caller.plan_ids
+        ]
+        stmt = stmt.where(ApiKey.id.in_(allowed))
     if params.modified_since is not None:
         stmt = stmt.where(ApiKey.updated_at >= params.modified_since)
     return stmt.order_by(ApiKey.created_at, ApiKey.id)
@@ -63,3 +136,13 @@ def revoke(key: ApiKey) -> None:
 def has_active_admin_key(session: Session) -> bool:
     """Whether any key exists that has not been revoked (first start creates one if not)."""
     return session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+
+
+def free_name(session: Session, base: str) -> str:
+    """`base`, or `base (2)`, `base (3)` … : the first name no key has."""
+    taken = set(session.scalars(select(ApiKey.name).where(ApiKey.name.startswith(base))))
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base} ({n})"
+    return name
