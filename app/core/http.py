@@ -1,12 +1,15 @@
 """Single-resource responses: strong ETags, conditional GET and If-Match on writes."""
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from app.core.db import Entity, lock_for_write
 from app.core.errors import PreconditionFailed
 
 
@@ -42,12 +45,20 @@ def resource_response(
     )
 
 
-def check_if_match(request: Request, current: BaseModel) -> None:
-    """Refuse a write (412) when If-Match is sent and does not match the current ETag."""
+def check_if_match(
+    request: Request, session: Session, entity: Entity, render: Callable[[], BaseModel]
+) -> None:
+    """Refuse a write (412) when If-Match is sent and does not match the current ETag.
+
+    Comparing and writing are one step: the row is locked and re-read first (`lock_for_write`),
+    so of concurrent writes sent with the same If-Match exactly one wins and the others see
+    the winner's representation (412). `render` builds the representation the ETag is of.
+    """
     header = request.headers.get("if-match")
     if header is None:
         return
-    etag = etag_of(current.model_dump_json().encode())
+    lock_for_write(session, entity)
+    etag = etag_of(render().model_dump_json().encode())
     if not _matches(header, etag):
         raise PreconditionFailed(
             "The resource has changed since it was read (If-Match does not match its ETag).",

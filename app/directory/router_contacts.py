@@ -289,7 +289,7 @@ def update_contact(
     body: ContactUpdate,
 ) -> Response:
     """Change a contact; `emails`, `phones` and `responsibilities` are replaced whole."""
-    check_if_match(request, contacts.read_one(session, key, contact))
+    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
     contacts.update(session, key, contact, body)
     return resource_response(request, contacts.read_one(session, key, contact))
 
@@ -304,7 +304,7 @@ def delete_contact(
     request: Request, session: SessionDep, key: EditorKey, contact: ContactDep
 ) -> Response:
     """Delete a contact nothing refers to; a referred-to one answers 409 (erase it instead)."""
-    check_if_match(request, contacts.read_one(session, key, contact))
+    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
     contacts.delete(session, key, contact)
     return Response(status_code=204)
 
@@ -322,6 +322,6 @@ def erase_contact(
     responsibilities (an admin key not limited to plans). The id stays, so what refers to it
     holds; the change log records the erasure without values. Erasing an erased contact
     changes nothing."""
-    check_if_match(request, contacts.read_one(session, key, contact))
+    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
     contacts.erase(session, key, contact)
     return resource_response(request, contacts.read_one(session, key, contact))

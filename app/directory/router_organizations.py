@@ -109,7 +109,7 @@ def update_organization(
     body: OrganizationUpdate,
 ) -> Response:
     """Change an organization (archive it with `archived: true`)."""
-    check_if_match(request, OrganizationRead.model_validate(org))
+    check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
     organizations.update(session, key, org, body)
     return resource_response(request, OrganizationRead.model_validate(org))
 
@@ -124,6 +124,6 @@ def delete_organization(
     request: Request, session: SessionDep, key: EditorKey, org: OrganizationDep
 ) -> Response:
     """Delete an organization that nothing refers to."""
-    check_if_match(request, OrganizationRead.model_validate(org))
+    check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
     organizations.delete(session, key, org)
     return Response(status_code=204)

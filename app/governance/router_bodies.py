@@ -89,7 +89,7 @@ def update_body(
     request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, changes: BodyUpdate
 ) -> Response:
     """Change a body (deactivate it with `active: false`)."""
-    check_if_match(request, BodyRead.model_validate(body))
+    check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
     bodies.update(session, key, body, changes)
     return resource_response(request, BodyRead.model_validate(body))
 
@@ -104,7 +104,7 @@ def delete_body(
     request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep
 ) -> Response:
     """Delete a body that nothing refers to."""
-    check_if_match(request, BodyRead.model_validate(body))
+    check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
     bodies.delete(session, key, body)
     return Response(status_code=204)
 

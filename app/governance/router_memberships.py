@@ -38,7 +38,7 @@ def update_membership(
     body: MembershipUpdate,
 ) -> Response:
     """Change a membership (end it with `end_date`)."""
-    check_if_match(request, MembershipRead.model_validate(membership))
+    check_if_match(request, session, membership, lambda: MembershipRead.model_validate(membership))
     memberships.update(session, key, membership, body)
     return resource_response(request, MembershipRead.model_validate(membership))
 
@@ -53,6 +53,6 @@ def delete_membership(
     request: Request, session: SessionDep, key: EditorKey, membership: MembershipEditDep
 ) -> Response:
     """Delete a membership (to keep its history, set `end_date` instead)."""
-    check_if_match(request, MembershipRead.model_validate(membership))
+    check_if_match(request, session, membership, lambda: MembershipRead.model_validate(membership))
     memberships.delete(session, key, membership)
     return Response(status_code=204)

@@ -86,7 +86,7 @@ def update_plan(
     request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep, body: PlanUpdate
 ) -> Response:
     """Change a plan (end it with `status: ended`)."""
-    check_if_match(request, PlanRead.model_validate(plan))
+    check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
     plans.update(session, key, plan, body)
     return resource_response(request, PlanRead.model_validate(plan))
 
@@ -101,7 +101,7 @@ def delete_plan(
     request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep
 ) -> Response:
     """Delete a plan that has no bodies."""
-    check_if_match(request, PlanRead.model_validate(plan))
+    check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
     plans.delete(session, key, plan)
     return Response(status_code=204)
 

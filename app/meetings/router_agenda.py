@@ -111,7 +111,7 @@ def update_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep, body: AgendaItemUpdate
 ) -> Response:
     """Change an item; a new `position` moves it (the others close up)."""
-    check_if_match(request, AgendaItemRead.model_validate(ctx.item))
+    check_if_match(request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item))
     agenda.update(session, key, ctx.item, ctx.meeting, ctx.body, body)
     return resource_response(request, AgendaItemRead.model_validate(ctx.item))
 
@@ -126,6 +126,6 @@ def delete_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep
 ) -> Response:
     """Remove an item; the items after it move up."""
-    check_if_match(request, AgendaItemRead.model_validate(ctx.item))
+    check_if_match(request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item))
     agenda.delete(session, key, ctx.item, ctx.meeting, ctx.body)
     return Response(status_code=204)

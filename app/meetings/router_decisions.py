@@ -81,6 +81,8 @@ def update_decision(
     request: Request, session: SessionDep, key: EditorKey, ctx: DecisionDep, body: DecisionUpdate
 ) -> Response:
     """Change a decision's title, text, focus area or time (its flow is the server's)."""
-    check_if_match(request, DecisionRead.model_validate(ctx.decision))
+    check_if_match(
+        request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
+    )
     decisions.update(session, key, ctx.decision, ctx.body, body)
     return resource_response(request, DecisionRead.model_validate(ctx.decision))

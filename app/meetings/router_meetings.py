@@ -184,7 +184,7 @@ def update_meeting(
     """Change a meeting. Status moves: planned → invited → held → minutes_approved,
     planned → held, planned or invited → cancelled (else 409). Moving it, changing its mode
     or cancelling it re-flows the rotation (`rotation_changes`)."""
-    check_if_match(request, MeetingRead.model_validate(ctx.meeting))
+    check_if_match(request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting))
     written = meetings.update(session, key, ctx.meeting, ctx.body, body)
     return written_response(request, written)
 
@@ -200,7 +200,7 @@ def delete_meeting(
 ) -> Response:
     """Delete a meeting (and its agenda) at which no decision was recorded; later meetings
     re-flow. To keep the record, cancel it instead."""
-    check_if_match(request, MeetingRead.model_validate(ctx.meeting))
+    check_if_match(request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting))
     meetings.delete(session, key, ctx.meeting, ctx.body)
     return Response(status_code=204)
 
