@@ -1,5 +1,6 @@
 """`samstyre serve | migrate | seed-demo | keys create | openapi`."""
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -26,18 +27,27 @@ def migrate() -> None:
     typer.echo("database migrated")
 
 
-def _ensure_admin_key() -> None:
+async def _first_admin_key() -> str | None:
     from app.core.db import make_engine, make_sessionmaker
     from app.keys import service
 
     engine = make_engine(get_settings().database_url)
-    with make_sessionmaker(engine)() as session:
-        if service.has_active_admin_key(session):
-            return
-        name = service.free_name(session, "admin (first start)")
-        _key, secret = service.create_key(session, name, Role.admin)
-        session.commit()
-    engine.dispose()
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if await service.has_active_admin_key(session):
+                return None
+            name = await service.free_name(session, "admin (first start)")
+            _key, secret = await service.create_key(session, name, Role.admin)
+            await session.commit()
+            return secret
+    finally:
+        await engine.dispose()
+
+
+def _ensure_admin_key() -> None:
+    secret = asyncio.run(_first_admin_key())
+    if secret is None:
+        return
     typer.echo("No API key existed, so an admin key was created. It is shown only once:")
     typer.echo(secret)
     # uvicorn runs on after this: flush, or a piped stdout would hold the key back
@@ -76,17 +86,25 @@ def seed_demo(
     from app.core.db import make_engine, make_sessionmaker
     from app.demo import database_is_empty, seed
 
-    engine = make_engine(get_settings().database_url)
-    with make_sessionmaker(engine)() as session:
-        if not database_is_empty(session):
-            if if_empty:
-                typer.echo("demo data skipped: the database is not empty")
-                return
-            typer.echo("the database is not empty; demo data goes only into an empty one", err=True)
-            raise typer.Exit(1)
-        summary = seed(session)
-        session.commit()
-    engine.dispose()
+    async def load() -> str | None:
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                if not await database_is_empty(session):
+                    return None
+                summary = await seed(session)
+                await session.commit()
+                return summary
+        finally:
+            await engine.dispose()
+
+    summary = asyncio.run(load())
+    if summary is None:
+        if if_empty:
+            typer.echo("demo data skipped: the database is not empty")
+            return
+        typer.echo("the database is not empty; demo data goes only into an empty one", err=True)
+        raise typer.Exit(1)
     typer.echo(f"demo data loaded: {summary}")
 
 
@@ -100,16 +118,22 @@ def keys_create(
     from app.core.errors import ProblemError
     from app.keys import service
 
-    engine = make_engine(get_settings().database_url)
-    with make_sessionmaker(engine)() as session:
+    async def create() -> tuple[str, str]:
+        engine = make_engine(get_settings().database_url)
         try:
-            key, secret = service.create_key(session, name, role)
-        except ProblemError as exc:
-            typer.echo(f"error: {exc.detail}", err=True)
-            raise typer.Exit(1) from None
-        session.commit()
-        typer.echo(f"created {role.value} key {key.id} ({name}); the secret is shown only once:")
-    engine.dispose()
+            async with make_sessionmaker(engine)() as session:
+                key, secret = await service.create_key(session, name, role)
+                await session.commit()
+                return str(key.id), secret
+        finally:
+            await engine.dispose()
+
+    try:
+        key_id, secret = asyncio.run(create())
+    except ProblemError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {role.value} key {key_id} ({name}); the secret is shown only once:")
     typer.echo(secret)
 
 

@@ -1,7 +1,7 @@
 """Demo data: the article's world (Randers and Varde), with invented people."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal, Role
 from app.directory.demo import seed_directory
@@ -17,15 +17,15 @@ DEMO_ACTOR = Principal(
 )
 
 
-def database_is_empty(session: Session) -> bool:
+async def database_is_empty(session: AsyncSession) -> bool:
     """Whether there is no domain data yet (keys do not count)."""
-    return session.scalar(select(Organization.id).limit(1)) is None
+    return await session.scalar(select(Organization.id).limit(1)) is None
 
 
-def seed(session: Session) -> str:
+async def seed(session: AsyncSession) -> str:
     """Load every domain's demo data; return a one-line summary."""
-    directory = seed_directory(session, DEMO_ACTOR)
-    governance = seed_governance(session, DEMO_ACTOR, directory)
-    meetings = seed_meetings(session, DEMO_ACTOR, governance)
+    directory = await seed_directory(session, DEMO_ACTOR)
+    governance = await seed_governance(session, DEMO_ACTOR, directory)
+    meetings = await seed_meetings(session, DEMO_ACTOR, governance)
     counts = directory.counts() | governance.counts() | meetings.counts()
     return ", ".join(f"{n} {what}" for what, n in counts.items())

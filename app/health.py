@@ -17,7 +17,7 @@ class Health(BaseModel):
 
 
 @router.get("/live", operation_id="health_live", response_model=Health)
-def live() -> Health:
+async def live() -> Health:
     """The process is up."""
     return Health(status="ok")
 
@@ -35,11 +35,11 @@ def live() -> Health:
         }
     },
 )
-def ready(request: Request) -> JSONResponse:
+async def ready(request: Request) -> JSONResponse:
     """The database answers a query."""
     try:
-        with request.app.state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
     except Exception:
         return problem_response(503, "unavailable", "The database does not answer.")
     return JSONResponse({"status": "ok"})

@@ -1,6 +1,8 @@
 """The application factory: routers, middleware, error handlers, docs without a CDN."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
@@ -10,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
@@ -73,20 +75,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     """Build the ASGI application."""
     settings = settings or get_settings()
     logging.basicConfig()
     logging.getLogger("samstyre").setLevel(settings.log_level.upper())
+    owned_engine = engine is None
+    app_engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned_engine:  # an engine passed in (tests) belongs to the caller
+            await app_engine.dispose()
+
     app = FastAPI(
         title=API_TITLE,
         version=API_VERSION,
         description=API_DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.engine = app_engine
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
 
     install_error_handlers(app)

@@ -15,15 +15,12 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.core.db import make_sessionmaker  # noqa: E402
-from app.core.security import Role  # noqa: E402
-from app.keys.service import create_key  # noqa: E402
-from tests.databases import fresh_database  # noqa: E402
+from tests.databases import admin_secret, fresh_database  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
 
@@ -57,15 +54,12 @@ def database(backend: str) -> Iterator[Engine]:
 
 def admin_key(engine: Engine) -> str:
     """Create an admin key; return its secret."""
-    with make_sessionmaker(engine)() as session:
-        _key, secret = create_key(session, "bench", Role.admin)
-        session.commit()
-    return secret
+    return admin_secret(engine, "bench")
 
 
 def seed(engine: Engine, fill: Callable[[Session], None]) -> None:
-    """Run `fill` in one committed session."""
-    with make_sessionmaker(engine)() as session:
+    """Run `fill` (bulk inserts, no app services) in one committed synchronous session."""
+    with sessionmaker(bind=engine)() as session:
         fill(session)
         session.commit()
 

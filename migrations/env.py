@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.core.config import get_settings
-from app.core.db import make_engine
+from app.core.db import make_sync_engine
 from app.models import Base
 
 config = context.config
@@ -29,7 +29,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.attributes.get("url") or get_settings().database_url
-    engine = make_engine(url)
+    engine = make_sync_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

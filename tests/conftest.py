@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
+from app.core.db import make_engine
 from app.core.security import Role
 from app.keys import service as keys
 from app.main import create_app
+from tests.aio import ApiClient, DbSession, run
 from tests.databases import IN_CI, fresh_database, postgres_available
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -23,7 +23,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
+) -> Iterator[AsyncEngine]:
     """A migrated database per backend, shared by the tests of one worker."""
     backend: str = request.param
     if backend == "postgresql":
@@ -32,25 +32,30 @@ def engine(
             if IN_CI:
                 pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
             pytest.skip(reason)
-    with fresh_database(backend, tmp_path_factory.mktemp("db")) as eng:
+    with fresh_database(backend, tmp_path_factory.mktemp("db")) as sync_engine:
+        eng = make_engine(sync_engine.url.render_as_string(hide_password=False))
         yield eng
+        run(eng.dispose())
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
+def connection(engine: AsyncEngine) -> Iterator[AsyncConnection]:
     """One connection whose outer transaction is rolled back after the test."""
-    with engine.connect() as conn:
-        trans = conn.begin()
-        try:
-            yield conn
-        finally:
-            trans.rollback()
+    conn = engine.connect()
+    run(conn.start())
+    trans = conn.begin()
+    run(trans.start())
+    try:
+        yield conn
+    finally:
+        run(trans.rollback())
+        run(conn.close())
 
 
 @pytest.fixture
-def session_factory(connection: Connection) -> sessionmaker[Session]:
+def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     """Sessions whose commits become savepoints inside the test's transaction."""
-    return sessionmaker(
+    return async_sessionmaker(
         bind=connection,
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
@@ -59,66 +64,73 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+def db(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[DbSession]:
     """A session for arranging and asserting on the database directly."""
-    with session_factory() as session:
-        yield session
+    session = session_factory()
+    try:
+        yield DbSession(session)
+    finally:
+        run(session.close())
 
 
 @pytest.fixture
-def app(engine: Engine, session_factory: sessionmaker[Session]) -> FastAPI:
+def app(engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]) -> FastAPI:
     """The application, its sessions bound to the test's connection."""
-    application = create_app(Settings(database_url=str(engine.url)), engine=engine)
+    url = engine.url.render_as_string(hide_password=False)
+    application = create_app(Settings(database_url=url), engine=engine)
     application.state.sessionmaker = session_factory
     return application
 
 
 @pytest.fixture
-def make_key(session_factory: sessionmaker[Session]) -> Callable[..., str]:
+def make_key(session_factory: async_sessionmaker[AsyncSession]) -> Callable[..., str]:
     """Create an API key; return its secret."""
 
-    def factory(role: Role = Role.admin, name: str | None = None, plan_ids: Any = None) -> str:
-        with session_factory() as session:
-            _key, secret = keys.create_key(session, name or f"test-{role.value}", role, plan_ids)
-            session.commit()
+    async def create(role: Role, name: str, plan_ids: Any) -> str:
+        async with session_factory() as session:
+            _key, secret = await keys.create_key(session, name, role, plan_ids)
+            await session.commit()
         return secret
+
+    def factory(role: Role = Role.admin, name: str | None = None, plan_ids: Any = None) -> str:
+        return run(create(role, name or f"test-{role.value}", plan_ids))
 
     return factory
 
 
-def _client(app: FastAPI, secret: str | None) -> TestClient:
-    client = TestClient(app, raise_server_exceptions=False)
+def _client(app: FastAPI, secret: str | None) -> ApiClient:
+    client = ApiClient(app)
     if secret:
         client.headers["Authorization"] = f"Bearer {secret}"
     return client
 
 
 @pytest.fixture
-def anon(app: FastAPI) -> TestClient:
+def anon(app: FastAPI) -> ApiClient:
     """A client without a key."""
     return _client(app, None)
 
 
 @pytest.fixture
-def admin(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+def admin(app: FastAPI, make_key: Callable[..., str]) -> ApiClient:
     """A client with an admin key."""
     return _client(app, make_key(Role.admin, "admin"))
 
 
 @pytest.fixture
-def editor(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+def editor(app: FastAPI, make_key: Callable[..., str]) -> ApiClient:
     """A client with an editor key."""
     return _client(app, make_key(Role.editor, "editor"))
 
 
 @pytest.fixture
-def reader(app: FastAPI, make_key: Callable[..., str]) -> TestClient:
+def reader(app: FastAPI, make_key: Callable[..., str]) -> ApiClient:
     """A client with a reader key."""
     return _client(app, make_key(Role.reader, "reader"))
 
 
 @pytest.fixture
-def client_for(app: FastAPI) -> Callable[[str | None], TestClient]:
+def client_for(app: FastAPI) -> Callable[[str | None], ApiClient]:
     """A client for a given secret."""
     return lambda secret: _client(app, secret)
 
@@ -138,12 +150,12 @@ class QueryCounter:
 
 
 @pytest.fixture
-def count_queries(connection: Connection) -> Iterator[QueryCounter]:
+def count_queries(connection: AsyncConnection) -> Iterator[QueryCounter]:
     """Count the statements the app sends (savepoint bookkeeping excluded)."""
     counter = QueryCounter()
-    event.listen(connection, "before_cursor_execute", counter)
+    event.listen(connection.sync_connection, "before_cursor_execute", counter)
     yield counter
-    event.remove(connection, "before_cursor_execute", counter)
+    event.remove(connection.sync_connection, "before_cursor_execute", counter)
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from fastapi.testclient import TestClient
 from httpx import Response
+
+from tests.aio import ApiClient
 
 PROBLEM = "application/problem+json"
 
@@ -21,7 +22,7 @@ def assert_problem(response: Response, status: int, slug: str | None = None) -> 
     return body
 
 
-def create(client: TestClient, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+def create(client: ApiClient, path: str, payload: dict[str, Any]) -> dict[str, Any]:
     """POST and expect 201; return the created resource."""
     response = client.post(path, json=payload)
     assert response.status_code == 201, response.text
@@ -29,14 +30,14 @@ def create(client: TestClient, path: str, payload: dict[str, Any]) -> dict[str, 
     return body
 
 
-def organization(client: TestClient, **fields: Any) -> dict[str, Any]:
+def organization(client: ApiClient, **fields: Any) -> dict[str, Any]:
     """Create an organization (an `other` by default)."""
     payload: dict[str, Any] = {"name": "Testorganisation", "kind": "other", **fields}
     return create(client, "/api/v1/organizations", payload)
 
 
 def municipality(
-    client: TestClient, name: str = "Randers Kommune", code: str = "730"
+    client: ApiClient, name: str = "Randers Kommune", code: str = "730"
 ) -> dict[str, Any]:
     """Create a municipality."""
     return organization(client, name=name, kind="municipality", municipality_code=code)

@@ -41,7 +41,7 @@ class ChangeRead(BaseModel):
     response_model=Page[ChangeRead],
     responses=responses(*READ_ERRORS),
 )
-def list_changes(
+async def list_changes(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -56,5 +56,5 @@ def list_changes(
         stmt = stmt.where(or_(Change.plan_id.is_(None), Change.plan_id.in_(key.plan_ids)))
     if page.modified_since is not None:
         stmt = stmt.where(Change.at >= page.modified_since)
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [ChangeRead.model_validate(r) for r in rows], total, page)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes.models import Change
 from app.core.security import Principal
@@ -16,8 +16,8 @@ Action = Literal["created", "updated", "deleted", "erased"]
 _CHANGE_LOCK = 7_263_001
 
 
-def record(
-    session: Session,
+async def record(
+    session: AsyncSession,
     actor: Principal,
     resource: str,
     resource_id: uuid.UUID,
@@ -31,7 +31,7 @@ def record(
         # Sequence values are handed out at insert, not at commit. Holding this lock until
         # commit makes seq order equal commit order, so a reader paging by `after` never
         # skips an entry that commits late. (SQLite already has a single writer.)
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
     entry = Change(
         actor=actor.name,
         actor_key_id=actor.key_id,

@@ -11,10 +11,15 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
-from starlette.concurrency import run_in_threadpool
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -75,7 +80,7 @@ class Entity(Base):
         self.updated_at = utcnow()
 
 
-def lock_for_write(session: Session, entity: Entity) -> None:
+async def lock_for_write(session: AsyncSession, entity: Entity) -> None:
     """Lock `entity`'s row for this transaction and re-read its columns.
 
     PostgreSQL: `SELECT … FOR UPDATE` waits for a concurrent writer to commit and returns
@@ -84,7 +89,7 @@ def lock_for_write(session: Session, entity: Entity) -> None:
     write touches `updated_at`, so the fresh columns alone tell whether the resource changed.
     """
     columns = [attr.key for attr in sa_inspect(entity).mapper.column_attrs]
-    session.refresh(entity, attribute_names=columns, with_for_update=True)
+    await session.refresh(entity, attribute_names=columns, with_for_update=True)
 
 
 # How long a SQLite writer waits for the write lock before the request answers 503.
@@ -115,48 +120,77 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL, with SQLite made to behave (FKs, savepoints)."""
+def sync_url(url: str) -> str:
+    """The URL with a synchronous driver (migrations, test set-up): sqlite3 or psycopg."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"check_same_thread": False})
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The URL with an asyncio driver (the app): aiosqlite or asyncpg."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_sync_engine(url: str, **kwargs: Any) -> Engine:
+    """A synchronous engine (Alembic, test set-up), SQLite made to behave (FKs, savepoints)."""
+    url = sync_url(url)
+    if _is_sqlite(url):
+        _ensure_sqlite_folder(url)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """The app's engine: aiosqlite or asyncpg, whichever driver the configured URL names.
+
+    SQLite's hooks are registered on `sync_engine`, which is where the pool's events fire.
+    """
+    url = async_url(url)
+    if _is_sqlite(url):
+        _ensure_sqlite_folder(url)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_async_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (responses are built after)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def _finish(session: Session, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-    finally:
-        session.close()
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session and one commit per request, made before the response is sent."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     # Each request runs in its own context (a task per request), so this does not leak; the
-    # route's threadpool call and the dependencies after this one see the value.
+    # dependencies after this one and the route see the value.
     _writes.set(request.method not in SAFE_METHODS)
-    session = factory()  # no I/O until the first query, which runs in the route's thread
-    commit = False
-    try:
+    async with factory() as session:
         yield session
-        commit = True
-    finally:
-        await run_in_threadpool(_finish, session, commit)
+        await session.commit()
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,13 +1,14 @@
 """Single-resource responses: strong ETags, conditional GET and If-Match on writes."""
 
 import hashlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Entity, lock_for_write
 from app.core.errors import PreconditionFailed
@@ -45,8 +46,11 @@ def resource_response(
     )
 
 
-def check_if_match(
-    request: Request, session: Session, entity: Entity, render: Callable[[], BaseModel]
+async def check_if_match(
+    request: Request,
+    session: AsyncSession,
+    entity: Entity,
+    render: Callable[[], BaseModel | Awaitable[BaseModel]],
 ) -> None:
     """Refuse a write (412) when If-Match is sent and does not match the current ETag.
 
@@ -57,8 +61,11 @@ def check_if_match(
     header = request.headers.get("if-match")
     if header is None:
         return
-    lock_for_write(session, entity)
-    etag = etag_of(render().model_dump_json().encode())
+    await lock_for_write(session, entity)
+    current = render()
+    if inspect.isawaitable(current):
+        current = await current
+    etag = etag_of(current.model_dump_json().encode())
     if not _matches(header, etag):
         raise PreconditionFailed(
             "The resource has changed since it was read (If-Match does not match its ETag).",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.schemas import QueryDatetime
 
@@ -48,14 +48,18 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+async def fetch_page(
+    session: AsyncSession, stmt: Select[Any], params: PageParams
+) -> tuple[list[Any], int]:
     """Run a list statement as two queries: the page and the total.
 
     (Measured: `count(*) OVER ()` in the page query was twice as slow on SQLite, which
     materialises every matching row for the window, and no faster on PostgreSQL.)
     """
-    rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)).unique())
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list((await session.scalars(stmt.limit(params.limit).offset(params.offset))).unique())
+    total = (
+        await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
     return rows, total
 
 

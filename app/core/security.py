@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, Unauthorized
@@ -79,11 +80,11 @@ _KEY_BY_HASH = select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.plan_ids, ApiK
 )
 
 
-def _authenticate(session: SessionDep, raw: str | None) -> Principal:
+async def _authenticate(session: AsyncSession, raw: str | None) -> Principal:
     if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise Unauthorized
     digest = hash_key(raw)
-    key = session.execute(_KEY_BY_HASH, {"digest": digest}).first()
+    key = (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise Unauthorized
     return Principal(
@@ -96,12 +97,12 @@ def _authenticate(session: SessionDep, raw: str | None) -> Principal:
     )
 
 
-def authenticated(
+async def authenticated(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller of a JSON endpoint; a calendar key is refused (403)."""
-    principal = _authenticate(session, credentials.credentials if credentials else None)
+    principal = await _authenticate(session, credentials.credentials if credentials else None)
     if principal.role is Role.calendar:
         raise Forbidden("A calendar key opens only the .ics feeds.")
     return principal
@@ -119,7 +120,7 @@ def _require(role: Role) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-def feed_principal(
+async def feed_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -130,7 +131,7 @@ def feed_principal(
 ) -> Principal:
     """The caller of an .ics feed: any key, from the header or `?token=`."""
     raw = credentials.credentials if credentials else token
-    return _authenticate(session, raw)
+    return await _authenticate(session, raw)
 
 
 ReaderKey = Annotated[Principal, Depends(_require(Role.reader))]

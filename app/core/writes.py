@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
 
@@ -20,11 +20,11 @@ def apply_changes(target: Any, changes: BaseModel, skip: set[str] | None = None)
     return changed
 
 
-def delete_or_conflict(session: Session, obj: Any, detail: str) -> None:
+async def delete_or_conflict(session: AsyncSession, obj: Any, detail: str) -> None:
     """Delete `obj`, or raise 409 when the database refuses because something refers to it."""
     try:
-        with session.begin_nested():
-            session.delete(obj)
-            session.flush()
+        async with session.begin_nested():
+            await session.delete(obj)
+            await session.flush()
     except IntegrityError as exc:
         raise Conflict(detail) from exc

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.clock import local_today
@@ -80,9 +80,9 @@ def present(contact: Contact, principal: Principal, seats: Sequence[Seat] = ()) 
     )
 
 
-def read_one(session: Session, principal: Principal, contact: Contact) -> ContactRead:
+async def read_one(session: AsyncSession, principal: Principal, contact: Contact) -> ContactRead:
     """One contact with its current memberships (one query for them)."""
-    seats = repository.current_seats(session, principal, [contact.id], local_today())
+    seats = await repository.current_seats(session, principal, [contact.id], local_today())
     return present(contact, principal, seats.get(contact.id, []))
 
 
@@ -92,8 +92,8 @@ def read_one(session: Session, principal: Principal, contact: Contact) -> Contac
 SEARCH_SORT_MAX = 5000
 
 
-def list_page(
-    session: Session, principal: Principal, filters: ContactFilters, params: PageParams
+async def list_page(
+    session: AsyncSession, principal: Principal, filters: ContactFilters, params: PageParams
 ) -> tuple[list[ContactRead], int]:
     """A page of the list and its total, then the page's memberships: a fixed number of
     queries whatever the page size (two or three, four for a broad search).
@@ -103,32 +103,36 @@ def list_page(
     """
     day = local_today()
     conds = repository.contact_conditions(principal, filters, day)
-    found = repository.search_page(session, conds, params, SEARCH_SORT_MAX) if filters.q else None
+    found = (
+        await repository.search_page(session, conds, params, SEARCH_SORT_MAX) if filters.q else None
+    )
     if found is not None:
         rows, total = found
     else:
-        total = repository.count_contacts(session, conds)
-        rows = repository.list_contacts(session, conds, params) if total > params.offset else []
-    seats = repository.current_seats(session, principal, [c.id for c in rows], day)
+        total = await repository.count_contacts(session, conds)
+        rows = (
+            await repository.list_contacts(session, conds, params) if total > params.offset else []
+        )
+    seats = await repository.current_seats(session, principal, [c.id for c in rows], day)
     return [present(c, principal, seats.get(c.id, [])) for c in rows], total
 
 
-def export_all(
-    session: Session, principal: Principal, filters: ContactFilters
+async def export_all(
+    session: AsyncSession, principal: Principal, filters: ContactFilters
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
     conds = repository.contact_conditions(principal, filters, local_today())
-    rows = repository.list_contacts(session, conds, filter_first=bool(filters.q))
+    rows = await repository.list_contacts(session, conds, filter_first=bool(filters.q))
     return [present(c, principal) for c in rows]
 
 
 # ---- writing -----------------------------------------------------------------------------
 
 
-def _organization(session: Session, org_id: uuid.UUID | None) -> Organization | None:
+async def _organization(session: AsyncSession, org_id: uuid.UUID | None) -> Organization | None:
     if org_id is None:
         return None
-    org = repository.get_organization(session, org_id)
+    org = await repository.get_organization(session, org_id)
     if org is None:
         raise Unprocessable(
             ["body", "organization_id"], "organization_id refers to no organization."
@@ -150,9 +154,9 @@ def _derive(contact: Contact, org: Organization | None) -> None:
     contact.sort_given = text.sort_key(contact.given_name)
 
 
-def create(session: Session, actor: Principal, data: ContactCreate) -> Contact:
+async def create(session: AsyncSession, actor: Principal, data: ContactCreate) -> Contact:
     """Create a contact."""
-    org = _organization(session, data.organization_id)
+    org = await _organization(session, data.organization_id)
     values = data.model_dump(mode="json", include={*_LIST_FIELDS})
     contact = Contact(
         id=uuid.uuid4(),
@@ -163,13 +167,15 @@ def create(session: Session, actor: Principal, data: ContactCreate) -> Contact:
     contact.organization = org
     _derive(contact, org)
     session.add(contact)
-    session.flush()
+    await session.flush()
     fields = data.model_fields_set | {"given_name", "family_name"}
-    changes.record(session, actor, RESOURCE, contact.id, "created", fields)
+    await changes.record(session, actor, RESOURCE, contact.id, "created", fields)
     return contact
 
 
-def update(session: Session, actor: Principal, contact: Contact, data: ContactUpdate) -> Contact:
+async def update(
+    session: AsyncSession, actor: Principal, contact: Contact, data: ContactUpdate
+) -> Contact:
     """Apply a partial update; lists are replaced whole."""
     if contact.erased:
         raise Conflict("The contact has been erased; an erased contact cannot be changed.")
@@ -180,30 +186,30 @@ def update(session: Session, actor: Principal, contact: Contact, data: ContactUp
         if getattr(contact, name) != value:
             changed.append(name)
             if name == "organization_id":
-                contact.organization = _organization(session, value)
+                contact.organization = await _organization(session, value)
             setattr(contact, name, value)
     if not changed:
         return contact
     _derive(contact, contact.organization)
     contact.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, contact.id, "updated", changed)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, contact.id, "updated", changed)
     return contact
 
 
-def delete(session: Session, actor: Principal, contact: Contact) -> None:
+async def delete(session: AsyncSession, actor: Principal, contact: Contact) -> None:
     """Delete a contact nothing refers to; otherwise 409 pointing to erasure."""
-    delete_or_conflict(
+    await delete_or_conflict(
         session,
         contact,
         "The contact is referred to (by memberships, agenda items or meetings) and cannot be "
         f"deleted. To remove the person's data, erase it: POST /api/v1/contacts/{contact.id}/erase "
         "(admin); the id stays so the history that refers to it holds.",
     )
-    changes.record(session, actor, RESOURCE, contact.id, "deleted")
+    await changes.record(session, actor, RESOURCE, contact.id, "deleted")
 
 
-def erase(session: Session, actor: Principal, contact: Contact) -> Contact:
+async def erase(session: AsyncSession, actor: Principal, contact: Contact) -> Contact:
     """Wipe the person's data, keep the id (archived, shown as an erased contact).
 
     The directory is shared by every plan, so only an unlimited admin erases (403)."""
@@ -229,16 +235,16 @@ def erase(session: Session, actor: Principal, contact: Contact) -> Contact:
     contact.sort_family = ""
     contact.sort_given = ""
     contact.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, contact.id, "erased", ERASED_FIELDS)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, contact.id, "erased", ERASED_FIELDS)
     return contact
 
 
-def refresh_for_organization(session: Session, org: Organization) -> None:
+async def refresh_for_organization(session: AsyncSession, org: Organization) -> None:
     """After an organization's name or kind changed: its contacts' search text follows, and
     their `updated_at` moves, since the organization they show changed (so `modified_since`
     and the ETag agree with what a client sees)."""
-    for contact in repository.contacts_of_organization(session, org.id):
+    for contact in await repository.contacts_of_organization(session, org.id):
         if not contact.erased:
             _derive(contact, org)
         contact.touch()

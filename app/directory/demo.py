@@ -4,7 +4,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
 from app.directory import contacts, organizations
@@ -88,7 +88,7 @@ DEMO_ORGANIZATIONS: list[dict[str, str]] = [
 ]
 
 
-def seed_organizations(session: Session, actor: Principal) -> dict[str, Organization]:
+async def seed_organizations(session: AsyncSession, actor: Principal) -> dict[str, Organization]:
     """Create the demo organizations; return them by key."""
     created: dict[str, Organization] = {}
     for spec in DEMO_ORGANIZATIONS:
@@ -96,7 +96,7 @@ def seed_organizations(session: Session, actor: Principal) -> dict[str, Organiza
         if "parent" in spec:
             fields["parent_id"] = created[spec["parent"]].id
         data = OrganizationCreate.model_validate(fields)
-        created[spec["key"]] = organizations.create(session, actor, data)
+        created[spec["key"]] = await organizations.create(session, actor, data)
     return created
 
 
@@ -225,14 +225,14 @@ def _contact_data(index: int, person: _Person, org: Organization) -> ContactCrea
     )
 
 
-def seed_contacts(
-    session: Session, actor: Principal, orgs: dict[str, Organization]
+async def seed_contacts(
+    session: AsyncSession, actor: Principal, orgs: dict[str, Organization]
 ) -> dict[str, Contact]:
     """Create the demo contacts; return them by key."""
     created: dict[str, Contact] = {}
     for index, person in enumerate(_people(), start=1):
         data = _contact_data(index, person, orgs[person.org_key])
-        created[person.key] = contacts.create(session, actor, data)
+        created[person.key] = await contacts.create(session, actor, data)
     return created
 
 
@@ -248,7 +248,7 @@ class DirectoryDemo:
         return {"organizations": len(self.organizations), "contacts": len(self.contacts)}
 
 
-def seed_directory(session: Session, actor: Principal) -> DirectoryDemo:
+async def seed_directory(session: AsyncSession, actor: Principal) -> DirectoryDemo:
     """The directory's demo data."""
-    orgs = seed_organizations(session, actor)
-    return DirectoryDemo(organizations=orgs, contacts=seed_contacts(session, actor, orgs))
+    orgs = await seed_organizations(session, actor)
+    return DirectoryDemo(organizations=orgs, contacts=await seed_contacts(session, actor, orgs))

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.errors import Conflict, Unprocessable
@@ -16,17 +16,19 @@ from app.directory.schemas import OrganizationCreate, OrganizationKind, Organiza
 RESOURCE = "organization"
 
 
-def _check_cvr_free(session: Session, cvr: str | None, org_id: uuid.UUID | None) -> None:
-    if cvr is not None and repository.cvr_taken(session, cvr, exclude_id=org_id):
+async def _check_cvr_free(session: AsyncSession, cvr: str | None, org_id: uuid.UUID | None) -> None:
+    if cvr is not None and await repository.cvr_taken(session, cvr, exclude_id=org_id):
         raise Conflict(f"Another organization already has CVR number {cvr}.")
 
 
-def _check_parent(session: Session, org_id: uuid.UUID, parent_id: uuid.UUID | None) -> None:
+async def _check_parent(
+    session: AsyncSession, org_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> None:
     if parent_id is None:
         return
-    if repository.get_organization(session, parent_id) is None:
+    if await repository.get_organization(session, parent_id) is None:
         raise Unprocessable(["body", "parent_id"], "parent_id refers to no organization.")
-    parents = repository.organization_parent_map(session)
+    parents = await repository.organization_parent_map(session)
     seen: set[uuid.UUID] = set()
     current: uuid.UUID | None = parent_id
     while current is not None and current not in seen:
@@ -36,25 +38,27 @@ def _check_parent(session: Session, org_id: uuid.UUID, parent_id: uuid.UUID | No
         current = parents.get(current)
 
 
-def create(session: Session, actor: Principal, data: OrganizationCreate) -> Organization:
+async def create(session: AsyncSession, actor: Principal, data: OrganizationCreate) -> Organization:
     """Create an organization."""
-    _check_cvr_free(session, data.cvr, None)
+    await _check_cvr_free(session, data.cvr, None)
     org = Organization(**data.model_dump(), name_folded=fold(data.name), id=uuid.uuid4())
-    _check_parent(session, org.id, data.parent_id)
+    await _check_parent(session, org.id, data.parent_id)
     session.add(org)
-    session.flush()
-    changes.record(session, actor, RESOURCE, org.id, "created", data.model_fields_set | {"name"})
+    await session.flush()
+    await changes.record(
+        session, actor, RESOURCE, org.id, "created", data.model_fields_set | {"name"}
+    )
     return org
 
 
-def update(
-    session: Session, actor: Principal, org: Organization, data: OrganizationUpdate
+async def update(
+    session: AsyncSession, actor: Principal, org: Organization, data: OrganizationUpdate
 ) -> Organization:
     """Apply a partial update."""
     if "cvr" in data.model_fields_set:
-        _check_cvr_free(session, data.cvr, org.id)
+        await _check_cvr_free(session, data.cvr, org.id)
     if "parent_id" in data.model_fields_set:
-        _check_parent(session, org.id, data.parent_id)
+        await _check_parent(session, org.id, data.parent_id)
     kind = data.kind if "kind" in data.model_fields_set else org.kind
     code = (
         data.municipality_code
@@ -70,19 +74,19 @@ def update(
         org.name_folded = fold(org.name)
     if {"name", "kind"} & set(changed):
         # a contact shows its organization's name and kind, and searches by the name
-        contacts.refresh_for_organization(session, org)
+        await contacts.refresh_for_organization(session, org)
     org.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, org.id, "updated", changed)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, org.id, "updated", changed)
     return org
 
 
-def delete(session: Session, actor: Principal, org: Organization) -> None:
+async def delete(session: AsyncSession, actor: Principal, org: Organization) -> None:
     """Delete an organization nothing refers to; otherwise 409 (archive it instead)."""
-    delete_or_conflict(
+    await delete_or_conflict(
         session,
         org,
         "The organization is referenced (by contacts, plans, memberships or child "
         "organizations) and cannot be deleted; archive it with archived: true instead.",
     )
-    changes.record(session, actor, RESOURCE, org.id, "deleted")
+    await changes.record(session, actor, RESOURCE, org.id, "deleted")

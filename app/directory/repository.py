@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from app.core.pagination import PageParams
 from app.core.schemas import like_pattern
@@ -19,29 +20,29 @@ from app.governance.access import plan_filter
 from app.governance.models import Body, Membership
 
 
-def get_organization(session: Session, org_id: uuid.UUID) -> Organization | None:
+async def get_organization(session: AsyncSession, org_id: uuid.UUID) -> Organization | None:
     """One organization by id."""
-    return session.get(Organization, org_id)
+    return await session.get(Organization, org_id)
 
 
-def organization_ids_existing(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def organization_ids_existing(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which of `ids` are organizations."""
     if not ids:
         return set()
-    return set(session.scalars(select(Organization.id).where(Organization.id.in_(ids))))
+    return set(await session.scalars(select(Organization.id).where(Organization.id.in_(ids))))
 
 
-def cvr_taken(session: Session, cvr: str, exclude_id: uuid.UUID | None = None) -> bool:
+async def cvr_taken(session: AsyncSession, cvr: str, exclude_id: uuid.UUID | None = None) -> bool:
     """Whether another organization has this CVR number."""
     cond = Organization.cvr == cvr
     if exclude_id is not None:
         cond = cond & (Organization.id != exclude_id)
-    return bool(session.scalar(select(exists().where(cond))))
+    return bool(await session.scalar(select(exists().where(cond))))
 
 
-def organization_parent_map(session: Session) -> dict[uuid.UUID, uuid.UUID | None]:
+async def organization_parent_map(session: AsyncSession) -> dict[uuid.UUID, uuid.UUID | None]:
     """id → parent_id for organizations that have a parent (for cycle checks)."""
-    rows = session.execute(
+    rows = await session.execute(
         select(Organization.id, Organization.parent_id).where(Organization.parent_id.is_not(None))
     )
     return {row.id: row.parent_id for row in rows}
@@ -87,9 +88,9 @@ class ContactFilters:
     modified_since: datetime | None = None
 
 
-def get_contact(session: Session, contact_id: uuid.UUID) -> Contact | None:
+async def get_contact(session: AsyncSession, contact_id: uuid.UUID) -> Contact | None:
     """One contact by id, with its organization."""
-    return session.scalar(
+    return await session.scalar(
         select(Contact).options(joinedload(Contact.organization)).where(Contact.id == contact_id)
     )
 
@@ -138,9 +139,9 @@ def contact_conditions(
     return conds
 
 
-def count_contacts(session: Session, conds: Sequence[ColumnElement[bool]]) -> int:
+async def count_contacts(session: AsyncSession, conds: Sequence[ColumnElement[bool]]) -> int:
     """How many contacts match."""
-    return session.scalar(select(func.count()).select_from(Contact).where(*conds)) or 0
+    return await session.scalar(select(func.count()).select_from(Contact).where(*conds)) or 0
 
 
 def contacts_query(
@@ -162,8 +163,8 @@ def contacts_query(
     )
 
 
-def list_contacts(
-    session: Session,
+async def list_contacts(
+    session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
     params: PageParams | None = None,
     *,
@@ -173,11 +174,11 @@ def list_contacts(
     stmt = contacts_query(conds, filter_first=filter_first)
     if params is not None:
         stmt = stmt.limit(params.limit).offset(params.offset)
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def search_page(
-    session: Session, conds: Sequence[ColumnElement[bool]], params: PageParams, cap: int
+async def search_page(
+    session: AsyncSession, conds: Sequence[ColumnElement[bool]], params: PageParams, cap: int
 ) -> tuple[list[Contact], int] | None:
     """A page of search results and their total in one query, when at most `cap` match.
 
@@ -205,7 +206,7 @@ def search_page(
         .options(joinedload(Contact.organization))
         .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
     )
-    rows = session.execute(stmt).all()
+    rows = (await session.execute(stmt)).all()
     if not rows or rows[0][1] > cap:
         return None
     return [row[0] for row in rows], int(rows[0][1])
@@ -221,14 +222,14 @@ class Seat:
     role: str
 
 
-def current_seats(
-    session: Session, principal: Principal, contact_ids: Sequence[uuid.UUID], today: date
+async def current_seats(
+    session: AsyncSession, principal: Principal, contact_ids: Sequence[uuid.UUID], today: date
 ) -> dict[uuid.UUID, list[Seat]]:
     """Current memberships of the contacts in bodies of the key's plans, in one query."""
     out: dict[uuid.UUID, list[Seat]] = defaultdict(list)
     if not contact_ids:
         return out
-    rows = session.execute(
+    rows = await session.execute(
         select(Membership.contact_id, Membership.body_id, Body.name, Membership.role)
         .join(Body, Body.id == Membership.body_id)
         .where(
@@ -243,6 +244,6 @@ def current_seats(
     return out
 
 
-def contacts_of_organization(session: Session, org_id: uuid.UUID) -> list[Contact]:
+async def contacts_of_organization(session: AsyncSession, org_id: uuid.UUID) -> list[Contact]:
     """Every contact working for the organization (to refresh their search text)."""
-    return list(session.scalars(select(Contact).where(Contact.organization_id == org_id)))
+    return list(await session.scalars(select(Contact).where(Contact.organization_id == org_id)))

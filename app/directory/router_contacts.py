@@ -101,9 +101,9 @@ ModifiedSince = Annotated[
 ]
 
 
-def valid_contact(contact_id: uuid.UUID, session: SessionDep) -> Contact:
+async def valid_contact(contact_id: uuid.UUID, session: SessionDep) -> Contact:
     """The contact in the path, or 404."""
-    contact = repository.get_contact(session, contact_id)
+    contact = await repository.get_contact(session, contact_id)
     if contact is None:
         raise NotFound(f"No contact with id {contact_id}.")
     return contact
@@ -147,14 +147,14 @@ def _attachment(filename: str) -> dict[str, str]:
         **responses(*READ_ERRORS),
     },
 )
-def export_contacts_vcard(
+async def export_contacts_vcard(
     session: SessionDep,
     key: ReaderKey,
     filters: FiltersDep,
     modified_since: ModifiedSince = None,
 ) -> VCardResponse:
     """Every matching contact (same filters and visibility as the list, unpaged) as vCards."""
-    rows = contacts.export_all(session, key, _with_since(filters, modified_since))
+    rows = await contacts.export_all(session, key, _with_since(filters, modified_since))
     return VCardResponse(exports.vcards(rows), headers=_attachment("contacts.vcf"))
 
 
@@ -169,14 +169,14 @@ def export_contacts_vcard(
         **responses(*READ_ERRORS),
     },
 )
-def export_contacts_csv(
+async def export_contacts_csv(
     session: SessionDep,
     key: ReaderKey,
     filters: FiltersDep,
     modified_since: ModifiedSince = None,
 ) -> CsvResponse:
     """Every matching contact (same filters and visibility as the list, unpaged) as CSV."""
-    rows = contacts.export_all(session, key, _with_since(filters, modified_since))
+    rows = await contacts.export_all(session, key, _with_since(filters, modified_since))
     return CsvResponse(exports.csv_document(rows), headers=_attachment("contacts.csv"))
 
 
@@ -226,7 +226,7 @@ def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
     response_model=Page[ContactRead],
     responses=responses(*READ_ERRORS),
 )
-def list_contacts(
+async def list_contacts(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -238,7 +238,9 @@ def list_contacts(
     Each contact carries its current memberships (of the key's plans). A page takes the
     same few queries whatever its size.
     """
-    items, total = contacts.list_page(session, key, _with_since(filters, page.modified_since), page)
+    items, total = await contacts.list_page(
+        session, key, _with_since(filters, page.modified_since), page
+    )
     return page_response(request, items, total, page)
 
 
@@ -249,11 +251,11 @@ def list_contacts(
     response_model=ContactRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_contact(
+async def create_contact(
     request: Request, session: SessionDep, key: EditorKey, body: ContactCreate
 ) -> Response:
     """Create a contact. Phone numbers are stored in E.164 (Denmark by default)."""
-    contact = contacts.create(session, key, body)
+    contact = await contacts.create(session, key, body)
     return resource_response(
         request,
         contacts.present(contact, key),
@@ -268,11 +270,11 @@ def create_contact(
     response_model=ContactRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_contact(
+async def get_contact(
     request: Request, session: SessionDep, key: ReaderKey, contact: ContactDep
 ) -> Response:
     """One contact, with its current memberships in bodies of the key's plans."""
-    return resource_response(request, contacts.read_one(session, key, contact))
+    return resource_response(request, await contacts.read_one(session, key, contact))
 
 
 @router.patch(
@@ -281,7 +283,7 @@ def get_contact(
     response_model=ContactRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_contact(
+async def update_contact(
     request: Request,
     session: SessionDep,
     key: EditorKey,
@@ -289,9 +291,11 @@ def update_contact(
     body: ContactUpdate,
 ) -> Response:
     """Change a contact; `emails`, `phones` and `responsibilities` are replaced whole."""
-    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
-    contacts.update(session, key, contact, body)
-    return resource_response(request, contacts.read_one(session, key, contact))
+    await check_if_match(
+        request, session, contact, lambda: contacts.read_one(session, key, contact)
+    )
+    await contacts.update(session, key, contact, body)
+    return resource_response(request, await contacts.read_one(session, key, contact))
 
 
 @router.delete(
@@ -300,12 +304,14 @@ def update_contact(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_contact(
+async def delete_contact(
     request: Request, session: SessionDep, key: EditorKey, contact: ContactDep
 ) -> Response:
     """Delete a contact nothing refers to; a referred-to one answers 409 (erase it instead)."""
-    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
-    contacts.delete(session, key, contact)
+    await check_if_match(
+        request, session, contact, lambda: contacts.read_one(session, key, contact)
+    )
+    await contacts.delete(session, key, contact)
     return Response(status_code=204)
 
 
@@ -315,13 +321,15 @@ def delete_contact(
     response_model=ContactRead,
     responses=responses(*WRITE_ERRORS),
 )
-def erase_contact(
+async def erase_contact(
     request: Request, session: SessionDep, key: AdminKey, contact: ContactDep
 ) -> Response:
     """Wipe the person's names, title, department, e-mails, phones, notes and
     responsibilities (an admin key not limited to plans). The id stays, so what refers to it
     holds; the change log records the erasure without values. Erasing an erased contact
     changes nothing."""
-    check_if_match(request, session, contact, lambda: contacts.read_one(session, key, contact))
-    contacts.erase(session, key, contact)
-    return resource_response(request, contacts.read_one(session, key, contact))
+    await check_if_match(
+        request, session, contact, lambda: contacts.read_one(session, key, contact)
+    )
+    await contacts.erase(session, key, contact)
+    return resource_response(request, await contacts.read_one(session, key, contact))

@@ -28,9 +28,9 @@ from app.directory.schemas import (
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
 
-def valid_organization(org_id: uuid.UUID, session: SessionDep) -> Organization:
+async def valid_organization(org_id: uuid.UUID, session: SessionDep) -> Organization:
     """The organization in the path, or 404."""
-    org = repository.get_organization(session, org_id)
+    org = await repository.get_organization(session, org_id)
     if org is None:
         raise NotFound(f"No organization with id {org_id}.")
     return org
@@ -49,7 +49,7 @@ def _location(org: Organization) -> str:
     response_model=Page[OrganizationRead],
     responses=responses(*READ_ERRORS),
 )
-def list_organizations(
+async def list_organizations(
     request: Request,
     session: SessionDep,
     _key: ReaderKey,
@@ -63,7 +63,7 @@ def list_organizations(
     stmt = repository.organizations_query(
         page, kind=kind, q=q, parent_id=parent_id, include_archived=include_archived
     )
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [OrganizationRead.model_validate(o) for o in rows], total, page)
 
 
@@ -74,11 +74,11 @@ def list_organizations(
     response_model=OrganizationRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_organization(
+async def create_organization(
     request: Request, session: SessionDep, key: EditorKey, body: OrganizationCreate
 ) -> Response:
     """Create an organization."""
-    org = organizations.create(session, key, body)
+    org = await organizations.create(session, key, body)
     return resource_response(
         request, OrganizationRead.model_validate(org), status_code=201, location=_location(org)
     )
@@ -101,7 +101,7 @@ def get_organization(request: Request, _key: ReaderKey, org: OrganizationDep) ->
     response_model=OrganizationRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_organization(
+async def update_organization(
     request: Request,
     session: SessionDep,
     key: EditorKey,
@@ -109,8 +109,8 @@ def update_organization(
     body: OrganizationUpdate,
 ) -> Response:
     """Change an organization (archive it with `archived: true`)."""
-    check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
-    organizations.update(session, key, org, body)
+    await check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
+    await organizations.update(session, key, org, body)
     return resource_response(request, OrganizationRead.model_validate(org))
 
 
@@ -120,10 +120,10 @@ def update_organization(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_organization(
+async def delete_organization(
     request: Request, session: SessionDep, key: EditorKey, org: OrganizationDep
 ) -> Response:
     """Delete an organization that nothing refers to."""
-    check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
-    organizations.delete(session, key, org)
+    await check_if_match(request, session, org, lambda: OrganizationRead.model_validate(org))
+    await organizations.delete(session, key, org)
     return Response(status_code=204)

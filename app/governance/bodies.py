@@ -3,7 +3,7 @@
 
 import uuid
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.errors import RuleViolation, Unprocessable
@@ -26,10 +26,10 @@ def default_rotation(kind: str) -> list[str]:
     return [MeetingMode.regular.value]
 
 
-def _check_single_board(session: Session, body: Body) -> None:
+async def _check_single_board(session: AsyncSession, body: Body) -> None:
     if body.kind != BodyKind.board or not body.active:
         return
-    other = repository.other_active_board(session, body.plan_id, body.id)
+    other = await repository.other_active_board(session, body.plan_id, body.id)
     if other is not None:
         raise RuleViolation(
             rule="single-board",
@@ -38,16 +38,18 @@ def _check_single_board(session: Session, body: Body) -> None:
         )
 
 
-def _check_reports_to(session: Session, body: Body, reports_to_id: uuid.UUID | None) -> None:
+async def _check_reports_to(
+    session: AsyncSession, body: Body, reports_to_id: uuid.UUID | None
+) -> None:
     if reports_to_id is None:
         return
     loc = ["body", "reports_to_id"]
     if reports_to_id == body.id:
         raise Unprocessable(loc, "A body cannot report to itself.")
-    parent = repository.get_body(session, reports_to_id)
+    parent = await repository.get_body(session, reports_to_id)
     if parent is None or parent.plan_id != body.plan_id:
         raise Unprocessable(loc, "reports_to_id refers to no body of the same plan.")
-    parents = repository.body_parent_map(session, body.plan_id)
+    parents = await repository.body_parent_map(session, body.plan_id)
     seen: set[uuid.UUID] = set()
     current: uuid.UUID | None = reports_to_id
     while current is not None and current not in seen:
@@ -57,9 +59,9 @@ def _check_reports_to(session: Session, body: Body, reports_to_id: uuid.UUID | N
         current = parents.get(current)
 
 
-def create(session: Session, actor: Principal, data: BodyCreate) -> Body:
+async def create(session: AsyncSession, actor: Principal, data: BodyCreate) -> Body:
     """Create a body."""
-    plan = repository.get_plan(session, data.plan_id)
+    plan = await repository.get_plan(session, data.plan_id)
     if plan is None or not actor.sees_plan(plan.id):
         raise Unprocessable(["body", "plan_id"], "plan_id refers to no plan.")
     rotation = data.meeting_rotation or default_rotation(data.kind)
@@ -76,19 +78,21 @@ def create(session: Session, actor: Principal, data: BodyCreate) -> Body:
         agenda_format=data.agenda_format.value,
         active=data.active,
     )
-    _check_reports_to(session, body, data.reports_to_id)
-    _check_single_board(session, body)
+    await _check_reports_to(session, body, data.reports_to_id)
+    await _check_single_board(session, body)
     session.add(body)
-    session.flush()
-    changes.record(session, actor, RESOURCE, body.id, "created", BodyCreate.model_fields, plan.id)
+    await session.flush()
+    await changes.record(
+        session, actor, RESOURCE, body.id, "created", BodyCreate.model_fields, plan.id
+    )
     return body
 
 
-def update(session: Session, actor: Principal, body: Body, data: BodyUpdate) -> Body:
+async def update(session: AsyncSession, actor: Principal, body: Body, data: BodyUpdate) -> Body:
     """Apply a partial update."""
     sent = data.model_fields_set
     if "reports_to_id" in sent:
-        _check_reports_to(session, body, data.reports_to_id)
+        await _check_reports_to(session, body, data.reports_to_id)
     changed = []
     if "meeting_rotation" in sent:
         rotation = [str(mode) for mode in data.meeting_rotation]
@@ -98,19 +102,19 @@ def update(session: Session, actor: Principal, body: Body, data: BodyUpdate) -> 
     changed += apply_changes(body, data, skip={"meeting_rotation"})
     if "name" in changed:
         body.name_folded = fold(body.name)
-    _check_single_board(session, body)
+    await _check_single_board(session, body)
     body.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, body.id, "updated", changed, body.plan_id)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, body.id, "updated", changed, body.plan_id)
     return body
 
 
-def delete(session: Session, actor: Principal, body: Body) -> None:
+async def delete(session: AsyncSession, actor: Principal, body: Body) -> None:
     """Delete a body nothing refers to; otherwise 409 (deactivate it instead)."""
-    delete_or_conflict(
+    await delete_or_conflict(
         session,
         body,
         "The body is referenced (by memberships, meetings, decisions or bodies reporting to "
         "it) and cannot be deleted; set active: false instead.",
     )
-    changes.record(session, actor, RESOURCE, body.id, "deleted", plan_id=body.plan_id)
+    await changes.record(session, actor, RESOURCE, body.id, "deleted", plan_id=body.plan_id)

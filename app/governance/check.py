@@ -6,7 +6,7 @@ in `app.governance.schemas`, importable without cycles) and need not sort them: 
 ordered here by severity (error, warning, info), then rule, keeping each rule's own order.
 """
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.governance import repository
 from app.governance.enums import BodyKind, MemberRole
@@ -31,7 +31,7 @@ SEATED_ROLES = {
 }
 
 
-def _board_rules(session: Session, snapshot: PlanSnapshot) -> list[Finding]:
+async def _board_rules(session: AsyncSession, snapshot: PlanSnapshot) -> list[Finding]:
     plan = snapshot.plan
     boards = [b for b in snapshot.bodies if b.kind == BodyKind.board and b.active]
     if not boards:
@@ -62,7 +62,7 @@ def _board_rules(session: Session, snapshot: PlanSnapshot) -> list[Finding]:
     }
     # the municipality first, then the partners (in the plan's stable order)
     expected = list(dict.fromkeys([plan.municipality_id, *plan.partner_ids]))
-    names = repository.organization_names(session, set(expected))
+    names = await repository.organization_names(session, set(expected))
     for org_id in expected:
         if org_id not in represented:
             findings.append(
@@ -107,9 +107,9 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
 
 
-def run_check(session: Session, plan: Plan) -> list[Finding]:
+async def run_check(session: AsyncSession, plan: Plan) -> list[Finding]:
     """Every finding for a plan, in a stable order."""
-    snapshot = load_snapshot(session, plan)
-    findings = _board_rules(session, snapshot) + _liaison_rule(snapshot)
-    findings += check_rules.meeting_findings(session, plan, snapshot.bodies)
+    snapshot = await load_snapshot(session, plan)
+    findings = await _board_rules(session, snapshot) + _liaison_rule(snapshot)
+    findings += await check_rules.meeting_findings(session, plan, snapshot.bodies)
     return sort_findings(findings)

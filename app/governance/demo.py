@@ -10,7 +10,7 @@ to the board by the director of Social & Health.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Principal
 from app.directory.demo import DirectoryDemo
@@ -74,8 +74,8 @@ VARDE_STEERING_GROUP: list[Seat] = [
 ]
 
 
-def _seat(
-    session: Session,
+async def _seat(
+    session: AsyncSession,
     actor: Principal,
     directory: DirectoryDemo,
     body: Body,
@@ -89,16 +89,18 @@ def _seat(
             on_behalf_of_id=directory.organizations[org_key].id if org_key else None,
             start_date=PLAN_START,
         )
-        made.append(memberships.create(session, actor, body, data))
+        made.append(await memberships.create(session, actor, body, data))
     return made
 
 
-def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo) -> GovernanceDemo:
+async def seed_governance(
+    session: AsyncSession, actor: Principal, directory: DirectoryDemo
+) -> GovernanceDemo:
     """Plans, bodies and members of Randers and Varde, through the services (change log)."""
     orgs = directory.organizations
     demo = GovernanceDemo()
 
-    demo.plans["randers"] = plans.create(
+    demo.plans["randers"] = await plans.create(
         session,
         actor,
         PlanCreate(
@@ -112,7 +114,7 @@ def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo
             status=PlanStatus.active,
         ),
     )
-    demo.bodies["randers_board"] = bodies.create(
+    demo.bodies["randers_board"] = await bodies.create(
         session,
         actor,
         BodyCreate(
@@ -128,11 +130,11 @@ def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo
             meeting_rotation=[MeetingMode.plan_review, MeetingMode.urban_development],
         ),
     )
-    demo.memberships += _seat(
+    demo.memberships += await _seat(
         session, actor, directory, demo.bodies["randers_board"], RANDERS_BOARD
     )
 
-    demo.plans["varde"] = plans.create(
+    demo.plans["varde"] = await plans.create(
         session,
         actor,
         PlanCreate(
@@ -146,7 +148,7 @@ def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo
             status=PlanStatus.active,
         ),
     )
-    board = bodies.create(
+    board = await bodies.create(
         session,
         actor,
         BodyCreate(
@@ -160,8 +162,8 @@ def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo
         ),
     )
     demo.bodies["varde_board"] = board
-    demo.memberships += _seat(session, actor, directory, board, VARDE_BOARD)
-    group = bodies.create(
+    demo.memberships += await _seat(session, actor, directory, board, VARDE_BOARD)
+    group = await bodies.create(
         session,
         actor,
         BodyCreate(
@@ -180,5 +182,5 @@ def seed_governance(session: Session, actor: Principal, directory: DirectoryDemo
         ),
     )
     demo.bodies["varde_steering_group"] = group
-    demo.memberships += _seat(session, actor, directory, group, VARDE_STEERING_GROUP)
+    demo.memberships += await _seat(session, actor, directory, group, VARDE_STEERING_GROUP)
     return demo

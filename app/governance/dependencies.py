@@ -18,58 +18,62 @@ from app.governance.access import ensure_plan_visible
 from app.governance.models import Body, Membership, Plan
 
 
-def _plan(session: SessionDep, key: Principal, plan_id: uuid.UUID) -> Plan:
-    plan = repository.get_plan(session, plan_id)
+async def _plan(session: SessionDep, key: Principal, plan_id: uuid.UUID) -> Plan:
+    plan = await repository.get_plan(session, plan_id)
     if plan is None:
         raise NotFound(f"No plan with id {plan_id}.")
     ensure_plan_visible(key, plan.id, "plan", plan_id)
     return plan
 
 
-def _body(session: SessionDep, key: Principal, body_id: uuid.UUID) -> Body:
-    body = repository.get_body(session, body_id)
+async def _body(session: SessionDep, key: Principal, body_id: uuid.UUID) -> Body:
+    body = await repository.get_body(session, body_id)
     if body is None:
         raise NotFound(f"No body with id {body_id}.")
     ensure_plan_visible(key, body.plan_id, "body", body_id)
     return body
 
 
-def _membership(session: SessionDep, key: Principal, membership_id: uuid.UUID) -> Membership:
-    membership = repository.get_membership(session, membership_id)
+async def _membership(session: SessionDep, key: Principal, membership_id: uuid.UUID) -> Membership:
+    membership = await repository.get_membership(session, membership_id)
     if membership is None:
         raise NotFound(f"No membership with id {membership_id}.")
     ensure_plan_visible(key, membership.body.plan_id, "membership", membership_id)
     return membership
 
 
-def plan_to_read(plan_id: uuid.UUID, session: SessionDep, key: ReaderKey) -> Plan:
+async def plan_to_read(plan_id: uuid.UUID, session: SessionDep, key: ReaderKey) -> Plan:
     """The plan in the path, or 404 (also when the key is limited to other plans)."""
-    return _plan(session, key, plan_id)
+    return await _plan(session, key, plan_id)
 
 
-def plan_to_edit(plan_id: uuid.UUID, session: SessionDep, key: EditorKey) -> Plan:
+async def plan_to_edit(plan_id: uuid.UUID, session: SessionDep, key: EditorKey) -> Plan:
     """The plan in the path for a write, or 404."""
-    return _plan(session, key, plan_id)
+    return await _plan(session, key, plan_id)
 
 
-def body_to_read(body_id: uuid.UUID, session: SessionDep, key: ReaderKey) -> Body:
+async def body_to_read(body_id: uuid.UUID, session: SessionDep, key: ReaderKey) -> Body:
     """The body in the path, or 404."""
-    return _body(session, key, body_id)
+    return await _body(session, key, body_id)
 
 
-def body_to_edit(body_id: uuid.UUID, session: SessionDep, key: EditorKey) -> Body:
+async def body_to_edit(body_id: uuid.UUID, session: SessionDep, key: EditorKey) -> Body:
     """The body in the path for a write, or 404."""
-    return _body(session, key, body_id)
+    return await _body(session, key, body_id)
 
 
-def membership_to_read(membership_id: uuid.UUID, session: SessionDep, key: ReaderKey) -> Membership:
+async def membership_to_read(
+    membership_id: uuid.UUID, session: SessionDep, key: ReaderKey
+) -> Membership:
     """The membership in the path, or 404."""
-    return _membership(session, key, membership_id)
+    return await _membership(session, key, membership_id)
 
 
-def membership_to_edit(membership_id: uuid.UUID, session: SessionDep, key: EditorKey) -> Membership:
+async def membership_to_edit(
+    membership_id: uuid.UUID, session: SessionDep, key: EditorKey
+) -> Membership:
     """The membership in the path for a write, or 404."""
-    return _membership(session, key, membership_id)
+    return await _membership(session, key, membership_id)
 
 
 PlanDep = Annotated[Plan, Depends(plan_to_read)]

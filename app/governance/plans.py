@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.errors import Forbidden, Unprocessable
@@ -19,8 +19,8 @@ from app.governance.vocabularies import default_focus_areas
 RESOURCE = "plan"
 
 
-def _check_municipality(session: Session, municipality_id: uuid.UUID) -> None:
-    org = directory.get_organization(session, municipality_id)
+async def _check_municipality(session: AsyncSession, municipality_id: uuid.UUID) -> None:
+    org = await directory.get_organization(session, municipality_id)
     if org is None:
         raise Unprocessable(
             ["body", "municipality_id"], "municipality_id refers to no organization."
@@ -32,8 +32,8 @@ def _check_municipality(session: Session, municipality_id: uuid.UUID) -> None:
         )
 
 
-def _check_partners(session: Session, partner_ids: set[uuid.UUID]) -> None:
-    if missing := partner_ids - directory.organization_ids_existing(session, partner_ids):
+async def _check_partners(session: AsyncSession, partner_ids: set[uuid.UUID]) -> None:
+    if missing := partner_ids - await directory.organization_ids_existing(session, partner_ids):
         raise Unprocessable(
             ["body", "partner_ids"],
             f"partner_ids refers to no organization: {sorted(map(str, missing))}",
@@ -53,13 +53,13 @@ def _set_partners(plan: Plan, partner_ids: set[uuid.UUID]) -> None:
     plan.partner_links = kept + added
 
 
-def create(session: Session, actor: Principal, data: PlanCreate) -> Plan:
+async def create(session: AsyncSession, actor: Principal, data: PlanCreate) -> Plan:
     """Create a plan."""
     if actor.plan_ids is not None:
         raise Forbidden("A key limited to some plans cannot create plans.")
-    _check_municipality(session, data.municipality_id)
+    await _check_municipality(session, data.municipality_id)
     partners = set(data.partner_ids)
-    _check_partners(session, partners)
+    await _check_partners(session, partners)
     _check_period(data.period_start, data.period_end)
     if data.focus_areas is None:
         focus_areas = default_focus_areas(data.funding_round)
@@ -80,20 +80,22 @@ def create(session: Session, actor: Principal, data: PlanCreate) -> Plan:
     )
     _set_partners(plan, partners)
     session.add(plan)
-    session.flush()
-    changes.record(session, actor, RESOURCE, plan.id, "created", PlanCreate.model_fields, plan.id)
+    await session.flush()
+    await changes.record(
+        session, actor, RESOURCE, plan.id, "created", PlanCreate.model_fields, plan.id
+    )
     return plan
 
 
-def update(session: Session, actor: Principal, plan: Plan, data: PlanUpdate) -> Plan:
+async def update(session: AsyncSession, actor: Principal, plan: Plan, data: PlanUpdate) -> Plan:
     """Apply a partial update."""
     sent = data.model_fields_set
     if "municipality_id" in sent:
-        _check_municipality(session, data.municipality_id)
+        await _check_municipality(session, data.municipality_id)
     changed = []
     if "partner_ids" in sent:
         partners = set(data.partner_ids)
-        _check_partners(session, partners)
+        await _check_partners(session, partners)
         if partners != set(plan.partner_ids):
             _set_partners(plan, partners)
             changed.append("partner_ids")
@@ -109,16 +111,16 @@ def update(session: Session, actor: Principal, plan: Plan, data: PlanUpdate) -> 
     if "name" in changed:
         plan.name_folded = fold(plan.name)
     plan.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, plan.id, "updated", changed, plan.id)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, plan.id, "updated", changed, plan.id)
     return plan
 
 
-def delete(session: Session, actor: Principal, plan: Plan) -> None:
+async def delete(session: AsyncSession, actor: Principal, plan: Plan) -> None:
     """Delete a plan that has no bodies; otherwise 409."""
-    delete_or_conflict(
+    await delete_or_conflict(
         session,
         plan,
         "The plan has bodies and cannot be deleted; delete them first, or set status: ended.",
     )
-    changes.record(session, actor, RESOURCE, plan.id, "deleted", plan_id=plan.id)
+    await changes.record(session, actor, RESOURCE, plan.id, "deleted", plan_id=plan.id)

@@ -5,7 +5,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -14,10 +15,10 @@ from app.governance.access import plan_filter
 from app.governance.models import Body, Membership, Plan
 
 
-def get_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
+async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
     """One plan by id, with its partners."""
     stmt = select(Plan).options(selectinload(Plan.partner_links)).where(Plan.id == plan_id)
-    return session.scalar(stmt)
+    return await session.scalar(stmt)
 
 
 def plans_query(
@@ -42,23 +43,23 @@ def plans_query(
     return stmt.order_by(Plan.name_folded, Plan.id)
 
 
-def plan_ids_existing(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def plan_ids_existing(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which of `ids` are plans."""
     if not ids:
         return set()
-    return set(session.scalars(select(Plan.id).where(Plan.id.in_(ids))))
+    return set(await session.scalars(select(Plan.id).where(Plan.id.in_(ids))))
 
 
-def contact_ids_existing(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def contact_ids_existing(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which of `ids` are contacts."""
     if not ids:
         return set()
-    return set(session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
+    return set(await session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
 
 
-def get_body(session: Session, body_id: uuid.UUID) -> Body | None:
+async def get_body(session: AsyncSession, body_id: uuid.UUID) -> Body | None:
     """One body by id."""
-    return session.get(Body, body_id)
+    return await session.get(Body, body_id)
 
 
 def bodies_query(
@@ -82,14 +83,14 @@ def bodies_query(
     return stmt.order_by(Body.name_folded, Body.id)
 
 
-def plan_bodies(session: Session, plan_id: uuid.UUID) -> list[Body]:
+async def plan_bodies(session: AsyncSession, plan_id: uuid.UUID) -> list[Body]:
     """Every body of a plan, by name."""
     stmt = select(Body).where(Body.plan_id == plan_id).order_by(Body.name_folded, Body.id)
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def other_active_board(
-    session: Session, plan_id: uuid.UUID, exclude_id: uuid.UUID | None
+async def other_active_board(
+    session: AsyncSession, plan_id: uuid.UUID, exclude_id: uuid.UUID | None
 ) -> uuid.UUID | None:
     """The id of the plan's active board other than `exclude_id`, if there is one."""
     stmt = select(Body.id).where(
@@ -97,12 +98,14 @@ def other_active_board(
     )
     if exclude_id is not None:
         stmt = stmt.where(Body.id != exclude_id)
-    return session.scalar(stmt.limit(1))
+    return await session.scalar(stmt.limit(1))
 
 
-def body_parent_map(session: Session, plan_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
+async def body_parent_map(
+    session: AsyncSession, plan_id: uuid.UUID
+) -> dict[uuid.UUID, uuid.UUID | None]:
     """id → reports_to_id for a plan's bodies that report to another (for cycle checks)."""
-    rows = session.execute(
+    rows = await session.execute(
         select(Body.id, Body.reports_to_id).where(
             Body.plan_id == plan_id, Body.reports_to_id.is_not(None)
         )
@@ -110,19 +113,19 @@ def body_parent_map(session: Session, plan_id: uuid.UUID) -> dict[uuid.UUID, uui
     return {row.id: row.reports_to_id for row in rows}
 
 
-def lock_body(session: Session, body_id: uuid.UUID) -> None:
+async def lock_body(session: AsyncSession, body_id: uuid.UUID) -> None:
     """Serialise writes to one body's memberships (PostgreSQL; SQLite has a single writer)."""
-    session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
+    await session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
 
 
-def get_membership(session: Session, membership_id: uuid.UUID) -> Membership | None:
+async def get_membership(session: AsyncSession, membership_id: uuid.UUID) -> Membership | None:
     """One membership by id, with its body (for the plan it belongs to)."""
     stmt = (
         select(Membership)
         .options(joinedload(Membership.body))
         .where(Membership.id == membership_id)
     )
-    return session.scalar(stmt)
+    return await session.scalar(stmt)
 
 
 def current_on(on: date) -> ColumnElement[bool]:
@@ -151,8 +154,8 @@ def memberships_query(
     return stmt.order_by(Membership.start_date.asc().nulls_first(), Membership.id)
 
 
-def overlapping_membership_exists(
-    session: Session,
+async def overlapping_membership_exists(
+    session: AsyncSession,
     *,
     body_id: uuid.UUID,
     contact_id: uuid.UUID,
@@ -173,11 +176,11 @@ def overlapping_membership_exists(
         conds.append(or_(Membership.end_date.is_(None), Membership.end_date >= start))
     if exclude_id is not None:
         conds.append(Membership.id != exclude_id)
-    return bool(session.scalar(select(exists().where(*conds))))
+    return bool(await session.scalar(select(exists().where(*conds))))
 
 
-def current_seats(
-    session: Session, plan_id: uuid.UUID, on: date
+async def current_seats(
+    session: AsyncSession, plan_id: uuid.UUID, on: date
 ) -> list[tuple[Membership, Contact, str | None]]:
     """The memberships of a plan's bodies that hold on `on`, with contact and organization name.
 
@@ -191,14 +194,14 @@ def current_seats(
         .where(Body.plan_id == plan_id, current_on(on))
         .order_by(Contact.sort_family, Contact.sort_given, Contact.id, Membership.id)
     )
-    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+    return [(row[0], row[1], row[2]) for row in await session.execute(stmt)]
 
 
-def organization_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+async def organization_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """id → name for the given organizations."""
     if not ids:
         return {}
-    rows = session.execute(
+    rows = await session.execute(
         select(Organization.id, Organization.name).where(Organization.id.in_(ids))
     )
     return {row.id: row.name for row in rows}

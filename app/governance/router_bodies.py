@@ -36,7 +36,7 @@ def _location(body: Body) -> str:
     response_model=Page[BodyRead],
     responses=responses(*READ_ERRORS),
 )
-def list_bodies(
+async def list_bodies(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -47,7 +47,7 @@ def list_bodies(
 ) -> Response:
     """List bodies by name (a key limited to some plans sees only theirs)."""
     stmt = repository.bodies_query(page, key, plan_id=plan_id, kind=kind, active=active)
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [BodyRead.model_validate(r) for r in rows], total, page)
 
 
@@ -58,11 +58,11 @@ def list_bodies(
     response_model=BodyRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_body(
+async def create_body(
     request: Request, session: SessionDep, key: EditorKey, body: BodyCreate
 ) -> Response:
     """Create a body; at most one active board per plan (409, rule `single-board`)."""
-    created = bodies.create(session, key, body)
+    created = await bodies.create(session, key, body)
     return resource_response(
         request, BodyRead.model_validate(created), status_code=201, location=_location(created)
     )
@@ -85,12 +85,12 @@ def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
     response_model=BodyRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_body(
+async def update_body(
     request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, changes: BodyUpdate
 ) -> Response:
     """Change a body (deactivate it with `active: false`)."""
-    check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
-    bodies.update(session, key, body, changes)
+    await check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
+    await bodies.update(session, key, body, changes)
     return resource_response(request, BodyRead.model_validate(body))
 
 
@@ -100,12 +100,12 @@ def update_body(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_body(
+async def delete_body(
     request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep
 ) -> Response:
     """Delete a body that nothing refers to."""
-    check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
-    bodies.delete(session, key, body)
+    await check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
+    await bodies.delete(session, key, body)
     return Response(status_code=204)
 
 
@@ -115,7 +115,7 @@ def delete_body(
     response_model=Page[MembershipRead],
     responses=responses(400, 401, 403, 404, 422),
 )
-def list_body_memberships(
+async def list_body_memberships(
     request: Request,
     session: SessionDep,
     _key: ReaderKey,
@@ -129,7 +129,7 @@ def list_body_memberships(
     """A body's memberships by start date (undated first); `active_on` keeps those holding
     on that day."""
     stmt = repository.memberships_query(page, body_id=body.id, active_on=active_on, role=role)
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [MembershipRead.model_validate(r) for r in rows], total, page)
 
 
@@ -140,11 +140,11 @@ def list_body_memberships(
     response_model=MembershipRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_membership(
+async def create_membership(
     request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, data: MembershipCreate
 ) -> Response:
     """Give a contact a seat in the body."""
-    membership = memberships.create(session, key, body, data)
+    membership = await memberships.create(session, key, body, data)
     return resource_response(
         request,
         MembershipRead.model_validate(membership),

@@ -30,7 +30,7 @@ def get_membership(request: Request, _key: ReaderKey, membership: MembershipDep)
     response_model=MembershipRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_membership(
+async def update_membership(
     request: Request,
     session: SessionDep,
     key: EditorKey,
@@ -38,8 +38,10 @@ def update_membership(
     body: MembershipUpdate,
 ) -> Response:
     """Change a membership (end it with `end_date`)."""
-    check_if_match(request, session, membership, lambda: MembershipRead.model_validate(membership))
-    memberships.update(session, key, membership, body)
+    await check_if_match(
+        request, session, membership, lambda: MembershipRead.model_validate(membership)
+    )
+    await memberships.update(session, key, membership, body)
     return resource_response(request, MembershipRead.model_validate(membership))
 
 
@@ -49,10 +51,12 @@ def update_membership(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_membership(
+async def delete_membership(
     request: Request, session: SessionDep, key: EditorKey, membership: MembershipEditDep
 ) -> Response:
     """Delete a membership (to keep its history, set `end_date` instead)."""
-    check_if_match(request, session, membership, lambda: MembershipRead.model_validate(membership))
-    memberships.delete(session, key, membership)
+    await check_if_match(
+        request, session, membership, lambda: MembershipRead.model_validate(membership)
+    )
+    await memberships.delete(session, key, membership)
     return Response(status_code=204)

@@ -34,7 +34,7 @@ def _location(plan: Plan) -> str:
     response_model=Page[PlanRead],
     responses=responses(*READ_ERRORS),
 )
-def list_plans(
+async def list_plans(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -44,7 +44,7 @@ def list_plans(
 ) -> Response:
     """List plans by name (a key limited to some plans sees only those)."""
     stmt = repository.plans_query(page, key, status=status, municipality_id=municipality_id)
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [PlanRead.model_validate(r) for r in rows], total, page)
 
 
@@ -55,11 +55,11 @@ def list_plans(
     response_model=PlanRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_plan(
+async def create_plan(
     request: Request, session: SessionDep, key: EditorKey, body: PlanCreate
 ) -> Response:
     """Create a plan; without `focus_areas` it gets its funding round's."""
-    plan = plans.create(session, key, body)
+    plan = await plans.create(session, key, body)
     return resource_response(
         request, PlanRead.model_validate(plan), status_code=201, location=_location(plan)
     )
@@ -82,12 +82,12 @@ def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
     response_model=PlanRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_plan(
+async def update_plan(
     request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep, body: PlanUpdate
 ) -> Response:
     """Change a plan (end it with `status: ended`)."""
-    check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
-    plans.update(session, key, plan, body)
+    await check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
+    await plans.update(session, key, plan, body)
     return resource_response(request, PlanRead.model_validate(plan))
 
 
@@ -97,12 +97,12 @@ def update_plan(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_plan(
+async def delete_plan(
     request: Request, session: SessionDep, key: EditorKey, plan: PlanEditDep
 ) -> Response:
     """Delete a plan that has no bodies."""
-    check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
-    plans.delete(session, key, plan)
+    await check_if_match(request, session, plan, lambda: PlanRead.model_validate(plan))
+    await plans.delete(session, key, plan)
     return Response(status_code=204)
 
 
@@ -112,12 +112,12 @@ def delete_plan(
     response_model=PlanStructure,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_plan_structure(
+async def get_plan_structure(
     request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
 ) -> Response:
     """The whole organisation in one call: active bodies, reporting lines, current members
     and liaisons."""
-    return resource_response(request, structure.build_structure(session, plan))
+    return resource_response(request, await structure.build_structure(session, plan))
 
 
 @router.get(
@@ -126,8 +126,10 @@ def get_plan_structure(
     response_model=GovernanceCheck,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_plan_governance_check(
+async def get_plan_governance_check(
     request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
 ) -> Response:
     """Check the plan against good practice; findings by severity, then rule."""
-    return resource_response(request, GovernanceCheck(findings=check.run_check(session, plan)))
+    return resource_response(
+        request, GovernanceCheck(findings=await check.run_check(session, plan))
+    )

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import local_today
 from app.directory import text
@@ -77,12 +77,14 @@ class PlanSnapshot:
         return list(out.values())
 
 
-def load_snapshot(session: Session, plan: Plan, on: date | None = None) -> PlanSnapshot:
+async def load_snapshot(session: AsyncSession, plan: Plan, on: date | None = None) -> PlanSnapshot:
     """Two queries, however large the plan."""
     day = on or local_today()
-    snapshot = PlanSnapshot(plan=plan, on=day, bodies=repository.plan_bodies(session, plan.id))
+    snapshot = PlanSnapshot(
+        plan=plan, on=day, bodies=await repository.plan_bodies(session, plan.id)
+    )
     seats: dict[uuid.UUID, list[Seat]] = defaultdict(list)
-    for membership, contact, org_name in repository.current_seats(session, plan.id, day):
+    for membership, contact, org_name in await repository.current_seats(session, plan.id, day):
         seats[membership.body_id].append(Seat(membership, contact, org_name))
     snapshot.seats = dict(seats)
     return snapshot
@@ -103,9 +105,9 @@ def _members(seats: list[Seat]) -> list[StructureMember]:
     ]
 
 
-def build_structure(session: Session, plan: Plan) -> PlanStructure:
+async def build_structure(session: AsyncSession, plan: Plan) -> PlanStructure:
     """The organisation chart of a plan: active bodies by name, with current members."""
-    snapshot = load_snapshot(session, plan)
+    snapshot = await load_snapshot(session, plan)
     bodies = []
     for body in snapshot.bodies:
         if not body.active:

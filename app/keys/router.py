@@ -24,9 +24,9 @@ from app.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
 
 
-def valid_key(key_id: uuid.UUID, session: SessionDep, admin: AdminKey) -> ApiKey:
+async def valid_key(key_id: uuid.UUID, session: SessionDep, admin: AdminKey) -> ApiKey:
     """The active key in the path, or 404 (also when it lies outside the caller's plans)."""
-    key = service.get_manageable_key(session, admin, key_id)
+    key = await service.get_manageable_key(session, admin, key_id)
     if key is None:
         raise NotFound(f"No active API key with id {key_id}.")
     return key
@@ -41,7 +41,7 @@ KeyDep = Annotated[ApiKey, Depends(valid_key)]
     response_model=Page[ApiKeyRead],
     responses=responses(*READ_ERRORS),
 )
-def list_api_keys(
+async def list_api_keys(
     request: Request,
     session: SessionDep,
     admin: AdminKey,
@@ -51,8 +51,8 @@ def list_api_keys(
     """List the keys the caller may manage (never their secrets), oldest first.
 
     A plan-limited admin sees only keys limited to some of its own plans."""
-    stmt = service.keys_query(session, page, include_revoked, admin)
-    rows, total = fetch_page(session, stmt, page)
+    stmt = await service.keys_query(session, page, include_revoked, admin)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [ApiKeyRead.model_validate(k) for k in rows], total, page)
 
 
@@ -63,14 +63,14 @@ def list_api_keys(
     response_model=ApiKeyCreated,
     responses=responses(*WRITE_ERRORS),
 )
-def create_api_key(
+async def create_api_key(
     request: Request, session: SessionDep, admin: AdminKey, body: ApiKeyCreate
 ) -> Response:
     """Create a key; its secret is in `secret`, shown only in this response.
 
     Names are unique (409). A plan-limited admin may create only keys whose `plan_ids` is a
     non-empty subset of its own; no key may be given a role above the caller's (403)."""
-    key, secret = service.create_key_for(session, admin, body.name, body.role, body.plan_ids)
+    key, secret = await service.create_key_for(session, admin, body.name, body.role, body.plan_ids)
     payload = ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(key).model_dump(), "secret": secret}
     )

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Unprocessable
@@ -48,19 +48,19 @@ def authorise_new_key(caller: Principal, role: Role, plan_ids: list[uuid.UUID] |
         )
 
 
-def _ensure_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(ApiKey.id).where(ApiKey.name == name).limit(1)) is not None:
+async def _ensure_name_free(session: AsyncSession, name: str) -> None:
+    if await session.scalar(select(ApiKey.id).where(ApiKey.name == name).limit(1)) is not None:
         raise Conflict(f"A key named {name!r} exists already (revoked keys keep their names).")
 
 
-def create_key(
-    session: Session, name: str, role: Role, plan_ids: list[uuid.UUID] | None = None
+async def create_key(
+    session: AsyncSession, name: str, role: Role, plan_ids: list[uuid.UUID] | None = None
 ) -> tuple[ApiKey, str]:
     """Store a new key; return it with its secret, which is not kept. Names are unique (409)."""
-    _ensure_name_free(session, name)
+    await _ensure_name_free(session, name)
     if plan_ids:
         wanted = set(plan_ids)
-        found = set(session.scalars(select(Plan.id).where(Plan.id.in_(wanted))))
+        found = set(await session.scalars(select(Plan.id).where(Plan.id.in_(wanted))))
         if missing := wanted - found:
             raise Unprocessable(
                 ["body", "plan_ids"], f"plan_ids refers to no plan: {sorted(map(str, missing))}"
@@ -74,12 +74,12 @@ def create_key(
         plan_ids=[str(p) for p in dict.fromkeys(plan_ids)] if plan_ids is not None else None,
     )
     session.add(key)
-    session.flush()
+    await session.flush()
     return key, secret
 
 
-def create_key_for(
-    session: Session,
+async def create_key_for(
+    session: AsyncSession,
     caller: Principal,
     name: str,
     role: Role,
@@ -87,23 +87,25 @@ def create_key_for(
 ) -> tuple[ApiKey, str]:
     """Create a key on behalf of `caller`, within what it may grant."""
     authorise_new_key(caller, role, plan_ids)
-    return create_key(session, name, role, plan_ids)
+    return await create_key(session, name, role, plan_ids)
 
 
-def get_active_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+async def get_active_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
     """A key that has not been revoked."""
-    key = session.get(ApiKey, key_id)
+    key = await session.get(ApiKey, key_id)
     return key if key is not None and key.revoked_at is None else None
 
 
-def get_manageable_key(session: Session, caller: Principal, key_id: uuid.UUID) -> ApiKey | None:
+async def get_manageable_key(
+    session: AsyncSession, caller: Principal, key_id: uuid.UUID
+) -> ApiKey | None:
     """An active key that `caller` may manage, else None."""
-    key = get_active_key(session, key_id)
+    key = await get_active_key(session, key_id)
     return key if key is not None and may_manage(caller, key) else None
 
 
-def keys_query(
-    session: Session, params: PageParams, include_revoked: bool, caller: Principal
+async def keys_query(
+    session: AsyncSession, params: PageParams, include_revoked: bool, caller: Principal
 ) -> Select[Any]:
     """The keys `caller` may manage, by creation time."""
     stmt = select(ApiKey)
@@ -113,7 +115,7 @@ def keys_query(
         # plan_ids is a JSON list, and a subset test on it is not portable SQL. The limited
         # keys are few (a deployment has dozens), so one query reads their plans and the
         # page is filtered by the ids that pass: a fixed number of queries still.
-        limited = session.execute(
+        limited = await session.execute(
             select(ApiKey.id, ApiKey.plan_ids).where(ApiKey.plan_ids.is_not(None))
         )
         allowed = [
@@ -133,14 +135,17 @@ def revoke(key: ApiKey) -> None:
     key.touch()
 
 
-def has_active_admin_key(session: Session) -> bool:
+async def has_active_admin_key(session: AsyncSession) -> bool:
     """Whether any key exists that has not been revoked (first start creates one if not)."""
-    return session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+    return (
+        await session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1))
+        is not None
+    )
 
 
-def free_name(session: Session, base: str) -> str:
+async def free_name(session: AsyncSession, base: str) -> str:
     """`base`, or `base (2)`, `base (3)` … : the first name no key has."""
-    taken = set(session.scalars(select(ApiKey.name).where(ApiKey.name.startswith(base))))
+    taken = set(await session.scalars(select(ApiKey.name).where(ApiKey.name.startswith(base))))
     name, n = base, 1
     while name in taken:
         n += 1

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.errors import Conflict, RuleViolation, Unprocessable
@@ -74,31 +74,39 @@ def check_format(body: Body, kind: str) -> None:
         )
 
 
-def _check_presenter(session: Session, presenter_id: uuid.UUID | None) -> None:
-    if presenter_id is not None and not repository.contact_ids_existing(session, {presenter_id}):
+async def _check_presenter(session: AsyncSession, presenter_id: uuid.UUID | None) -> None:
+    if presenter_id is not None and not await repository.contact_ids_existing(
+        session, {presenter_id}
+    ):
         raise Unprocessable(["body", "presenter_id"], "presenter_id refers to no contact.")
 
 
-def _renumber(
-    session: Session, actor: Principal, items: list[AgendaItem], plan_id: uuid.UUID, skip: Any
+async def _renumber(
+    session: AsyncSession, actor: Principal, items: list[AgendaItem], plan_id: uuid.UUID, skip: Any
 ) -> None:
     for position, item in enumerate(items, start=1):
         if item.position != position:
             item.position = position
             item.touch()
             if item is not skip:
-                changes.record(session, actor, RESOURCE, item.id, "updated", ["position"], plan_id)
+                await changes.record(
+                    session, actor, RESOURCE, item.id, "updated", ["position"], plan_id
+                )
 
 
-def _notice(session: Session, actor: Principal, meeting: Meeting, body: Body, public: bool) -> None:
+async def _notice(
+    session: AsyncSession, actor: Principal, meeting: Meeting, body: Body, public: bool
+) -> None:
     # the calendar's DESCRIPTION lists the public items: a change there is a new SEQUENCE
     if public:
         meeting.bump()
-        changes.record(session, actor, "meeting", meeting.id, "updated", ["sequence"], body.plan_id)
+        await changes.record(
+            session, actor, "meeting", meeting.id, "updated", ["sequence"], body.plan_id
+        )
 
 
-def create(
-    session: Session,
+async def create(
+    session: AsyncSession,
     actor: Principal,
     meeting: Meeting,
     body: Body,
@@ -108,10 +116,10 @@ def create(
     check_format(body, data.kind)
     check_scope(meeting, data.within_plan)
     if data.focus_area is not None:
-        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
-    _check_presenter(session, data.presenter_id)
-    repository.lock_meeting(session, meeting.id)
-    items = repository.agenda(session, meeting.id)
+        check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
+    await _check_presenter(session, data.presenter_id)
+    await repository.lock_meeting(session, meeting.id)
+    items = await repository.agenda(session, meeting.id)
     position = data.position or len(items) + 1
     if position > len(items) + 1:
         raise Unprocessable(
@@ -125,10 +133,10 @@ def create(
         **data.model_dump(exclude={"position"}),
     )
     items.insert(position - 1, item)
-    _renumber(session, actor, items, body.plan_id, item)
+    await _renumber(session, actor, items, body.plan_id, item)
     session.add(item)
-    session.flush()
-    changes.record(
+    await session.flush()
+    await changes.record(
         session,
         actor,
         RESOURCE,
@@ -137,12 +145,12 @@ def create(
         data.model_fields_set | {"position"},
         body.plan_id,
     )
-    _notice(session, actor, meeting, body, item.public)
+    await _notice(session, actor, meeting, body, item.public)
     return item
 
 
-def update(
-    session: Session,
+async def update(
+    session: AsyncSession,
     actor: Principal,
     item: AgendaItem,
     meeting: Meeting,
@@ -156,70 +164,72 @@ def update(
     if "within_plan" in sent:
         check_scope(meeting, data.within_plan)
     if "focus_area" in sent and data.focus_area is not None:
-        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
+        check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
     if "presenter_id" in sent:
-        _check_presenter(session, data.presenter_id)
+        await _check_presenter(session, data.presenter_id)
     was_public = item.public
     changed = apply_changes(item, data, skip={"position"})
     if "position" in sent and data.position != item.position:
-        repository.lock_meeting(session, meeting.id)
-        items = repository.agenda(session, meeting.id)
+        await repository.lock_meeting(session, meeting.id)
+        items = await repository.agenda(session, meeting.id)
         if data.position > len(items):
             raise Unprocessable(
                 ["body", "position"], f"position must lie between 1 and {len(items)}."
             )
         items = [i for i in items if i.id != item.id]
         items.insert(data.position - 1, item)
-        _renumber(session, actor, items, body.plan_id, item)
+        await _renumber(session, actor, items, body.plan_id, item)
         changed.append("position")
     item.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, item.id, "updated", changed, body.plan_id)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, item.id, "updated", changed, body.plan_id)
     if changed:
-        _notice(session, actor, meeting, body, was_public or item.public)
+        await _notice(session, actor, meeting, body, was_public or item.public)
     return item
 
 
-def delete(
-    session: Session, actor: Principal, item: AgendaItem, meeting: Meeting, body: Body
+async def delete(
+    session: AsyncSession, actor: Principal, item: AgendaItem, meeting: Meeting, body: Body
 ) -> None:
     """Remove an item and close the gap; an item a decision was made under cannot go (409).
 
     Decisions the flow put on it go back to the body's inbox.
     """
     try:
-        with session.begin_nested():
-            session.delete(item)
-            session.flush()
+        async with session.begin_nested():
+            await session.delete(item)
+            await session.flush()
     except IntegrityError as exc:
         raise Conflict(
             "A decision was recorded under this agenda item; it cannot be deleted."
         ) from exc
-    changes.record(session, actor, RESOURCE, item.id, "deleted", (), body.plan_id)
-    _renumber(session, actor, repository.agenda(session, meeting.id), body.plan_id, None)
-    _notice(session, actor, meeting, body, item.public)
-    session.flush()
+    await changes.record(session, actor, RESOURCE, item.id, "deleted", (), body.plan_id)
+    await _renumber(
+        session, actor, await repository.agenda(session, meeting.id), body.plan_id, None
+    )
+    await _notice(session, actor, meeting, body, item.public)
+    await session.flush()
 
 
-def reorder(
-    session: Session,
+async def reorder(
+    session: AsyncSession,
     actor: Principal,
     meeting: Meeting,
     body: Body,
     item_ids: list[uuid.UUID],
 ) -> list[AgendaItem]:
     """Put every item of the meeting in the given order."""
-    repository.lock_meeting(session, meeting.id)
-    items = repository.agenda(session, meeting.id)
+    await repository.lock_meeting(session, meeting.id)
+    items = await repository.agenda(session, meeting.id)
     by_id = {i.id: i for i in items}
     if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(by_id):
         raise Unprocessable(
             ["body", "item_ids"], "item_ids must list every item of the meeting exactly once."
         )
     ordered = [by_id[i] for i in item_ids]
-    _renumber(session, actor, ordered, body.plan_id, None)
-    _notice(session, actor, meeting, body, any(i.public for i in items))
-    session.flush()
+    await _renumber(session, actor, ordered, body.plan_id, None)
+    await _notice(session, actor, meeting, body, any(i.public for i in items))
+    await session.flush()
     return ordered
 
 
@@ -253,11 +263,13 @@ def standard_items(meeting: Meeting, body: Body, plan: Plan | None) -> list[dict
     return out
 
 
-def draft(session: Session, actor: Principal, meeting: Meeting, body: Body) -> list[AgendaItem]:
+async def draft(
+    session: AsyncSession, actor: Principal, meeting: Meeting, body: Body
+) -> list[AgendaItem]:
     """Add the mode's and format's standard items that are not on the agenda yet."""
-    plan = repository.get_plan(session, body.plan_id)
-    repository.lock_meeting(session, meeting.id)
-    items = repository.agenda(session, meeting.id)
+    plan = await repository.get_plan(session, body.plan_id)
+    await repository.lock_meeting(session, meeting.id)
+    items = await repository.agenda(session, meeting.id)
     titles = {i.title.casefold() for i in items}
     kinds = {i.kind for i in items}
     created: list[AgendaItem] = []
@@ -277,9 +289,9 @@ def draft(session: Session, actor: Principal, meeting: Meeting, body: Body) -> l
         )
         session.add(item)
         created.append(item)
-    session.flush()
+    await session.flush()
     for item in created:
-        changes.record(
+        await changes.record(
             session,
             actor,
             RESOURCE,

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.governance.models import Body, Plan
@@ -134,17 +134,17 @@ def _upcoming_findings(
     return findings
 
 
-def meeting_findings(session: Session, plan: Plan, bodies: list[Body]) -> list[Finding]:
+async def meeting_findings(session: AsyncSession, plan: Plan, bodies: list[Body]) -> list[Finding]:
     """Findings about the meetings of `plan`'s `bodies` (all of them, by name; check `active`).
 
     Order does not matter: run_check sorts by severity, then rule, keeping each rule's order.
     """
     ids = [b.id for b in bodies]
-    all_meetings = repository.plan_meetings(session, ids)
-    decisions = repository.open_flow_decisions(session, ids)
+    all_meetings = await repository.plan_meetings(session, ids)
+    decisions = await repository.open_flow_decisions(session, ids)
     placed_on: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     escalated = [d.id for d in decisions if d.status == DecisionStatus.escalated]
-    for decision_id, meeting_id in repository.placements(session, escalated):
+    for decision_id, meeting_id in await repository.placements(session, escalated):
         placed_on[decision_id].append(meeting_id)
     by_body: dict[uuid.UUID, list[Meeting]] = defaultdict(list)
     for meeting in all_meetings:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.db import utcnow
@@ -21,15 +21,17 @@ from app.meetings.schemas import DecisionCreate, DecisionUpdate
 RESOURCE = flow.DECISION
 
 
-def _meeting_of(session: Session, body: Body, meeting_id: uuid.UUID) -> Meeting:
-    found = repository.get_meeting(session, meeting_id)
+async def _meeting_of(session: AsyncSession, body: Body, meeting_id: uuid.UUID) -> Meeting:
+    found = await repository.get_meeting(session, meeting_id)
     if found is None or found[0].body_id != body.id:
         raise Unprocessable(["body", "meeting_id"], "meeting_id refers to no meeting of the body.")
     return found[0]
 
 
-def _check_item(session: Session, body: Body, meeting: Meeting | None, item_id: uuid.UUID) -> None:
-    found = repository.get_agenda_item(session, item_id)
+async def _check_item(
+    session: AsyncSession, body: Body, meeting: Meeting | None, item_id: uuid.UUID
+) -> None:
+    found = await repository.get_agenda_item(session, item_id)
     if (
         found is None
         or found[2].id != body.id
@@ -41,8 +43,8 @@ def _check_item(session: Session, body: Body, meeting: Meeting | None, item_id: 
         )
 
 
-def _origin(session: Session, body: Body, origin_id: uuid.UUID) -> Decision:
-    found = repository.get_decision(session, origin_id)
+async def _origin(session: AsyncSession, body: Body, origin_id: uuid.UUID) -> Decision:
+    found = await repository.get_decision(session, origin_id)
     if found is None or found[1].reports_to_id != body.id or found[0].impact != "major":
         raise Unprocessable(
             ["body", "origin_decision_id"],
@@ -54,17 +56,19 @@ def _origin(session: Session, body: Body, origin_id: uuid.UUID) -> Decision:
     return origin
 
 
-def create(
-    session: Session, actor: Principal, data: DecisionCreate, now: datetime | None = None
+async def create(
+    session: AsyncSession, actor: Principal, data: DecisionCreate, now: datetime | None = None
 ) -> Decision:
     """Record a decision and let it flow (rule 4); `now` as in `flow.route`."""
-    body = body_for_write(session, actor, data.body_id)
-    meeting = _meeting_of(session, body, data.meeting_id) if data.meeting_id else None
+    body = await body_for_write(session, actor, data.body_id)
+    meeting = await _meeting_of(session, body, data.meeting_id) if data.meeting_id else None
     if data.agenda_item_id is not None:
-        _check_item(session, body, meeting, data.agenda_item_id)
-    origin = _origin(session, body, data.origin_decision_id) if data.origin_decision_id else None
+        await _check_item(session, body, meeting, data.agenda_item_id)
+    origin = (
+        await _origin(session, body, data.origin_decision_id) if data.origin_decision_id else None
+    )
     if data.focus_area is not None:
-        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
+        check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
     status, reported = flow.initial_state(body, data.impact)
     decision = Decision(
         id=uuid.uuid4(),
@@ -81,8 +85,8 @@ def create(
         decided_at=data.decided_at or (meeting.starts_at if meeting else utcnow()),
     )
     session.add(decision)
-    session.flush()
-    changes.record(
+    await session.flush()
+    await changes.record(
         session,
         actor,
         RESOURCE,
@@ -92,21 +96,21 @@ def create(
         body.plan_id,
     )
     if origin is not None:
-        flow.resolve(session, actor, origin, body.plan_id)
+        await flow.resolve(session, actor, origin, body.plan_id)
     starts = meeting.starts_at if meeting else None
-    flow.route(session, actor, decision, body, body.plan_id, starts, now)
-    session.flush()
+    await flow.route(session, actor, decision, body, body.plan_id, starts, now)
+    await session.flush()
     return decision
 
 
-def update(
-    session: Session, actor: Principal, decision: Decision, body: Body, data: DecisionUpdate
+async def update(
+    session: AsyncSession, actor: Principal, decision: Decision, body: Body, data: DecisionUpdate
 ) -> Decision:
     """Change a decision's record; its impact and place in the flow stay."""
     if "focus_area" in data.model_fields_set and data.focus_area is not None:
-        check_focus_area(repository.get_plan(session, body.plan_id), data.focus_area)
+        check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
     changed = apply_changes(decision, data)
     decision.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, decision.id, "updated", changed, body.plan_id)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, decision.id, "updated", changed, body.plan_id)
     return decision

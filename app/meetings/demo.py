@@ -8,7 +8,7 @@ approved minutes) and the rest of a year ahead.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import LOCAL_TZ
 from app.core.db import utcnow
@@ -54,8 +54,8 @@ def _local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=LOCAL_TZ)
 
 
-def _series(
-    session: Session,
+async def _series(
+    session: AsyncSession,
     actor: Principal,
     body: Body,
     *,
@@ -73,18 +73,22 @@ def _series(
         duration_minutes=120,
         location=location,
     )
-    made, _changes = series.create_series(session, actor, body, data)
+    made, _changes = await series.create_series(session, actor, body, data)
     return made
 
 
-def _close_history(session: Session, actor: Principal, body: Body, made: list[Meeting]) -> None:
+async def _close_history(
+    session: AsyncSession, actor: Principal, body: Body, made: list[Meeting]
+) -> None:
     now = utcnow()
     for meeting in made:
         if meeting.starts_at >= now:
             continue
-        meetings.update(session, actor, meeting, body, MeetingUpdate(status=MeetingStatus.held))
+        await meetings.update(
+            session, actor, meeting, body, MeetingUpdate(status=MeetingStatus.held)
+        )
         if meeting.starts_at < now - timedelta(days=30):
-            meetings.update(
+            await meetings.update(
                 session,
                 actor,
                 meeting,
@@ -96,14 +100,16 @@ def _close_history(session: Session, actor: Principal, body: Body, made: list[Me
             )
 
 
-def _draft_all(
-    session: Session, actor: Principal, body: Body, made: list[Meeting], demo: MeetingsDemo
+async def _draft_all(
+    session: AsyncSession, actor: Principal, body: Body, made: list[Meeting], demo: MeetingsDemo
 ) -> None:
     for meeting in made:
-        items = agenda.draft(session, actor, meeting, body)
+        items = await agenda.draft(session, actor, meeting, body)
         if items:
             # the first standing item is public: it shows in the calendar's description
-            agenda.update(session, actor, items[0], meeting, body, AgendaItemUpdate(public=True))
+            await agenda.update(
+                session, actor, items[0], meeting, body, AgendaItemUpdate(public=True)
+            )
         demo.agenda_items += items
 
 
@@ -119,13 +125,13 @@ SUCCESS = [
 ]
 
 
-def _bovl_og_blaer(
-    session: Session, actor: Principal, body: Body, made: list[Meeting], demo: MeetingsDemo
+async def _bovl_og_blaer(
+    session: AsyncSession, actor: Principal, body: Body, made: list[Meeting], demo: MeetingsDemo
 ) -> None:
     for index, meeting in enumerate(made[:3]):
         for kind, titles in (("trouble", TROUBLE), ("success", SUCCESS)):
             demo.agenda_items.append(
-                agenda.create(
+                await agenda.create(
                     session,
                     actor,
                     meeting,
@@ -139,14 +145,16 @@ def _bovl_og_blaer(
             )
 
 
-def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo) -> MeetingsDemo:
+async def seed_meetings(
+    session: AsyncSession, actor: Principal, governance: GovernanceDemo
+) -> MeetingsDemo:
     """A year of meetings for Randers and Varde, through the services (change log)."""
     demo = MeetingsDemo()
     randers = governance.bodies["randers_board"]
     varde_board = governance.bodies["varde_board"]
     group = governance.bodies["varde_steering_group"]
 
-    randers_meetings = _series(
+    randers_meetings = await _series(
         session,
         actor,
         randers,
@@ -156,7 +164,7 @@ def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo
         weeks=6,
         location="Rådhuset, Randers",
     )
-    board_meetings = _series(
+    board_meetings = await _series(
         session,
         actor,
         varde_board,
@@ -166,7 +174,7 @@ def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo
         weeks=8,
         location="Varde Rådhus",
     )
-    group_meetings = _series(
+    group_meetings = await _series(
         session,
         actor,
         group,
@@ -177,10 +185,10 @@ def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo
         location="Kærhøjparkens fælleshus",
     )
     demo.meetings = randers_meetings + board_meetings + group_meetings
-    _draft_all(session, actor, randers, randers_meetings, demo)
-    _draft_all(session, actor, varde_board, board_meetings, demo)
-    _draft_all(session, actor, group, group_meetings, demo)
-    _bovl_og_blaer(session, actor, group, group_meetings, demo)
+    await _draft_all(session, actor, randers, randers_meetings, demo)
+    await _draft_all(session, actor, varde_board, board_meetings, demo)
+    await _draft_all(session, actor, group, group_meetings, demo)
+    await _bovl_og_blaer(session, actor, group, group_meetings, demo)
 
     # history entered as it happened: two everyday decisions of the steering group, reported
     # to the board at its next meeting (held since)
@@ -193,21 +201,21 @@ def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo
         )
         for title in ("Lektiecaféen flytter til skolens bibliotek", "Fælles sommerfest i juni"):
             demo.decisions.append(
-                decisions.create(
+                await decisions.create(
                     session,
                     actor,
                     DecisionCreate(body_id=group.id, meeting_id=early.id, title=title),
                     now=early.ends_at,
                 )
             )
-    _close_history(session, actor, randers, randers_meetings)
-    _close_history(session, actor, varde_board, board_meetings)
-    _close_history(session, actor, group, group_meetings)
+    await _close_history(session, actor, randers, randers_meetings)
+    await _close_history(session, actor, varde_board, board_meetings)
+    await _close_history(session, actor, group, group_meetings)
 
     # and today: a major matter the steering group escalates to the board's next meeting
     latest = past_group[-1] if past_group else None
     demo.decisions.append(
-        decisions.create(
+        await decisions.create(
             session,
             actor,
             DecisionCreate(
@@ -219,5 +227,5 @@ def seed_meetings(session: Session, actor: Principal, governance: GovernanceDemo
             ),
         )
     )
-    session.flush()
+    await session.flush()
     return demo

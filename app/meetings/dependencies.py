@@ -44,63 +44,65 @@ JsonKey = Annotated[Principal, Depends(authenticated)]
 FeedPrincipal = Annotated[Principal, Depends(feed_principal)]
 
 
-def _meeting(session: SessionDep, meeting_id: uuid.UUID, key: Principal) -> MeetingCtx:
-    found = repository.get_meeting(session, meeting_id)
+async def _meeting(session: SessionDep, meeting_id: uuid.UUID, key: Principal) -> MeetingCtx:
+    found = await repository.get_meeting(session, meeting_id)
     if found is None:
         raise NotFound(f"No meeting with id {meeting_id}.")
     ensure_plan_visible(key, found[1].plan_id, "meeting", meeting_id)
     return MeetingCtx(*found)
 
 
-def valid_meeting(meeting_id: uuid.UUID, session: SessionDep, key: JsonKey) -> MeetingCtx:
+async def valid_meeting(meeting_id: uuid.UUID, session: SessionDep, key: JsonKey) -> MeetingCtx:
     """The meeting in the path, or 404."""
-    return _meeting(session, meeting_id, key)
+    return await _meeting(session, meeting_id, key)
 
 
-def feed_meeting(meeting_id: uuid.UUID, session: SessionDep, key: FeedPrincipal) -> MeetingCtx:
+async def feed_meeting(
+    meeting_id: uuid.UUID, session: SessionDep, key: FeedPrincipal
+) -> MeetingCtx:
     """The meeting in a feed's path, or 404."""
-    return _meeting(session, meeting_id, key)
+    return await _meeting(session, meeting_id, key)
 
 
-def _body(session: SessionDep, body_id: uuid.UUID, key: Principal) -> Body:
-    body = repository.get_body(session, body_id)
+async def _body(session: SessionDep, body_id: uuid.UUID, key: Principal) -> Body:
+    body = await repository.get_body(session, body_id)
     if body is None:
         raise NotFound(f"No body with id {body_id}.")
     ensure_plan_visible(key, body.plan_id, "body", body_id)
     return body
 
 
-def valid_body(body_id: uuid.UUID, session: SessionDep, key: JsonKey) -> Body:
+async def valid_body(body_id: uuid.UUID, session: SessionDep, key: JsonKey) -> Body:
     """The body in the path, or 404."""
-    return _body(session, body_id, key)
+    return await _body(session, body_id, key)
 
 
-def feed_body(body_id: uuid.UUID, session: SessionDep, key: FeedPrincipal) -> Body:
+async def feed_body(body_id: uuid.UUID, session: SessionDep, key: FeedPrincipal) -> Body:
     """The body in a feed's path, or 404."""
-    return _body(session, body_id, key)
+    return await _body(session, body_id, key)
 
 
-def feed_plan(plan_id: uuid.UUID, session: SessionDep, key: FeedPrincipal) -> Plan:
+async def feed_plan(plan_id: uuid.UUID, session: SessionDep, key: FeedPrincipal) -> Plan:
     """The plan in a feed's path, or 404."""
-    plan = repository.get_plan(session, plan_id)
+    plan = await repository.get_plan(session, plan_id)
     if plan is None:
         raise NotFound(f"No plan with id {plan_id}.")
     ensure_plan_visible(key, plan.id, "plan", plan_id)
     return plan
 
 
-def valid_item(item_id: uuid.UUID, session: SessionDep, key: JsonKey) -> ItemCtx:
+async def valid_item(item_id: uuid.UUID, session: SessionDep, key: JsonKey) -> ItemCtx:
     """The agenda item in the path, or 404."""
-    found = repository.get_agenda_item(session, item_id)
+    found = await repository.get_agenda_item(session, item_id)
     if found is None:
         raise NotFound(f"No agenda item with id {item_id}.")
     ensure_plan_visible(key, found[2].plan_id, "agenda item", item_id)
     return ItemCtx(*found)
 
 
-def valid_decision(decision_id: uuid.UUID, session: SessionDep, key: JsonKey) -> DecisionCtx:
+async def valid_decision(decision_id: uuid.UUID, session: SessionDep, key: JsonKey) -> DecisionCtx:
     """The decision in the path, or 404."""
-    found = repository.get_decision(session, decision_id)
+    found = await repository.get_decision(session, decision_id)
     if found is None:
         raise NotFound(f"No decision with id {decision_id}.")
     ensure_plan_visible(key, found[1].plan_id, "decision", decision_id)

@@ -19,7 +19,7 @@ Every step is recorded in the change log.
 import uuid
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.db import utcnow
@@ -67,13 +67,13 @@ def earliest_start(decision_meeting_starts: datetime | None, now: datetime) -> d
     return max(now, decision_meeting_starts)
 
 
-def _add_item(session: Session, meeting: Meeting, item: AgendaItem) -> None:
-    item.position = repository.max_position(session, meeting.id) + 1
+async def _add_item(session: AsyncSession, meeting: Meeting, item: AgendaItem) -> None:
+    item.position = await repository.max_position(session, meeting.id) + 1
     session.add(item)
 
 
-def place(
-    session: Session,
+async def place(
+    session: AsyncSession,
     actor: Principal,
     decision: Decision,
     source: Body,
@@ -83,12 +83,12 @@ def place(
     """Steps 2 and 3: put the decision on the parent's meeting; return the item."""
     item: AgendaItem | None = None
     if decision.impact == DecisionImpact.routine:
-        item = repository.gathering_item(session, meeting.id, source.id)
+        item = await repository.gathering_item(session, meeting.id, source.id)
         if item is not None:
             item.source_links.append(AgendaItemSource(decision_id=decision.id))
             item.touch()
-            session.flush()
-            changes.record(
+            await session.flush()
+            await changes.record(
                 session, actor, AGENDA_ITEM, item.id, "updated", ["source_decision_ids"], plan_id
             )
         else:
@@ -115,9 +115,9 @@ def place(
             source_links=[AgendaItemSource(decision_id=decision.id)],
         )
     if item not in session:
-        _add_item(session, meeting, item)
-        session.flush()
-        changes.record(
+        await _add_item(session, meeting, item)
+        await session.flush()
+        await changes.record(
             session,
             actor,
             AGENDA_ITEM,
@@ -129,8 +129,8 @@ def place(
     return item
 
 
-def route(
-    session: Session,
+async def route(
+    session: AsyncSession,
     actor: Principal,
     decision: Decision,
     source: Body,
@@ -145,67 +145,77 @@ def route(
     if source.reports_to_id is None or not waits_for_parent(decision):
         return None
     after = earliest_start(decision_meeting_starts, now or utcnow())
-    repository.lock_body(session, source.reports_to_id)
-    meeting = repository.next_open_meeting(session, source.reports_to_id, after)
+    await repository.lock_body(session, source.reports_to_id)
+    meeting = await repository.next_open_meeting(session, source.reports_to_id, after)
     if meeting is None:
         return None  # step 4: it waits in the parent's inbox
-    place(session, actor, decision, source, meeting, plan_id)
+    await place(session, actor, decision, source, meeting, plan_id)
     return meeting
 
 
-def resolve(session: Session, actor: Principal, origin: Decision, plan_id: uuid.UUID) -> None:
+async def resolve(
+    session: AsyncSession, actor: Principal, origin: Decision, plan_id: uuid.UUID
+) -> None:
     """Step 6: the parent decided the escalated matter."""
     origin.status = DecisionStatus.resolved
     origin.touch()
-    changes.record(session, actor, DECISION, origin.id, "updated", ["status"], plan_id)
+    await changes.record(session, actor, DECISION, origin.id, "updated", ["status"], plan_id)
 
 
-def meeting_held(session: Session, actor: Principal, meeting: Meeting, plan_id: uuid.UUID) -> None:
+async def meeting_held(
+    session: AsyncSession, actor: Principal, meeting: Meeting, plan_id: uuid.UUID
+) -> None:
     """Step 5: the routine decisions gathered on a held meeting are reported."""
-    items = repository.flow_items(session, meeting.id)
-    for decision in repository.decisions_of_items(session, [i.id for i in items]):
+    items = await repository.flow_items(session, meeting.id)
+    for decision in await repository.decisions_of_items(session, [i.id for i in items]):
         if decision.impact == DecisionImpact.routine and decision.reported is False:
             decision.reported = True
             decision.touch()
-            changes.record(session, actor, DECISION, decision.id, "updated", ["reported"], plan_id)
+            await changes.record(
+                session, actor, DECISION, decision.id, "updated", ["reported"], plan_id
+            )
 
 
-def send_back(session: Session, actor: Principal, meeting: Meeting, plan_id: uuid.UUID) -> None:
+async def send_back(
+    session: AsyncSession, actor: Principal, meeting: Meeting, plan_id: uuid.UUID
+) -> None:
     """Step 7: take the flow items off a cancelled or deleted meeting (back to the inbox)."""
-    items = repository.flow_items(session, meeting.id)
+    items = await repository.flow_items(session, meeting.id)
     if not items:
         return
-    named = repository.items_named_by_decisions(session, [i.id for i in items])
+    named = await repository.items_named_by_decisions(session, [i.id for i in items])
     for item in items:
         if item.id in named:
             # a decision was recorded under it: the item stays, its sources go back
             item.source_links.clear()
             item.touch()
-            changes.record(
+            await changes.record(
                 session, actor, AGENDA_ITEM, item.id, "updated", ["source_decision_ids"], plan_id
             )
         else:
-            session.delete(item)
-            changes.record(session, actor, AGENDA_ITEM, item.id, "deleted", (), plan_id)
-    session.flush()
-    for position, item in enumerate(repository.agenda(session, meeting.id), start=1):
+            await session.delete(item)
+            await changes.record(session, actor, AGENDA_ITEM, item.id, "deleted", (), plan_id)
+    await session.flush()
+    for position, item in enumerate(await repository.agenda(session, meeting.id), start=1):
         if item.position != position:
             item.position = position
             item.touch()
-    session.flush()
+    await session.flush()
 
 
-def place_waiting(session: Session, actor: Principal, body: Body) -> list[Decision]:
+async def place_waiting(session: AsyncSession, actor: Principal, body: Body) -> list[Decision]:
     """Step 4: place the decisions waiting in the body's inbox where a meeting now qualifies."""
-    waiting = repository.inbox(session, body.id)
+    waiting = await repository.inbox(session, body.id)
     if not waiting:
         return []
-    sources = repository.bodies_by_id(session, {d.body_id for d in waiting})
-    starts = repository.meeting_starts(session, {d.meeting_id for d in waiting if d.meeting_id})
+    sources = await repository.bodies_by_id(session, {d.body_id for d in waiting})
+    starts = await repository.meeting_starts(
+        session, {d.meeting_id for d in waiting if d.meeting_id}
+    )
     placed = []
     for decision in waiting:
         source = sources[decision.body_id]
         meeting_starts = starts.get(decision.meeting_id) if decision.meeting_id else None
-        if route(session, actor, decision, source, body.plan_id, meeting_starts) is not None:
+        if await route(session, actor, decision, source, body.plan_id, meeting_starts) is not None:
             placed.append(decision)
     return placed

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
 from app.core.errors import Conflict, RuleViolation, Unprocessable
@@ -33,18 +33,18 @@ class Written:
     rotation_changes: list[rotation.RotationChange]
 
 
-def body_for_write(session: Session, actor: Principal, body_id: uuid.UUID) -> Body:
+async def body_for_write(session: AsyncSession, actor: Principal, body_id: uuid.UUID) -> Body:
     """The body a write names, or 422 (other plans' bodies do not exist for a limited key)."""
-    body = repository.get_body(session, body_id)
+    body = await repository.get_body(session, body_id)
     if body is None or not actor.sees_plan(body.plan_id):
         raise Unprocessable(["body", "body_id"], "body_id refers to no body.")
-    repository.lock_body(session, body.id)
+    await repository.lock_body(session, body.id)
     return body
 
 
-def _check_attendees(session: Session, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+async def _check_attendees(session: AsyncSession, ids: list[uuid.UUID]) -> list[uuid.UUID]:
     unique = list(dict.fromkeys(ids))
-    missing = set(unique) - repository.contact_ids_existing(session, set(unique))
+    missing = set(unique) - await repository.contact_ids_existing(session, set(unique))
     if missing:
         raise Unprocessable(
             ["body", "attendee_ids"],
@@ -59,10 +59,10 @@ def _slot(meeting: Meeting) -> rotation.Slot:
     )
 
 
-def _refused(session: Session, meetings: list[Meeting]) -> dict[uuid.UUID, str]:
+async def _refused(session: AsyncSession, meetings: list[Meeting]) -> dict[uuid.UUID, str]:
     # rule 5: a planned meeting with items outside the plan cannot become a plan review
     planned = [m.id for m in meetings if m.status == MeetingStatus.planned]
-    outside = repository.meetings_with_items_outside_plan(session, planned)
+    outside = await repository.meetings_with_items_outside_plan(session, planned)
     return dict.fromkeys(outside, MeetingMode.plan_review)
 
 
@@ -75,8 +75,8 @@ def _rotation_refusal(expected: str | None, mode: str) -> RuleViolation:
     )
 
 
-def apply_rotation_changes(
-    session: Session,
+async def apply_rotation_changes(
+    session: AsyncSession,
     actor: Principal,
     body: Body,
     meetings: dict[uuid.UUID, Meeting],
@@ -92,11 +92,11 @@ def apply_rotation_changes(
             meeting.mode = change.to_mode
             fields = ["mode", "sequence"]
         meeting.bump()
-        changes.record(session, actor, RESOURCE, meeting.id, "updated", fields, body.plan_id)
+        await changes.record(session, actor, RESOURCE, meeting.id, "updated", fields, body.plan_id)
 
 
-def _reflow(
-    session: Session,
+async def _reflow(
+    session: AsyncSession,
     body: Body,
     others: list[Meeting],
     subject: rotation.Slot | None,
@@ -111,16 +111,16 @@ def _reflow(
         slots,
         after=after,
         subject=subject.id if subject is not None else None,
-        refused=_refused(session, others),
+        refused=await _refused(session, others),
     )
 
 
-def expected_mode(
-    session: Session, body: Body, at: datetime
+async def expected_mode(
+    session: AsyncSession, body: Body, at: datetime
 ) -> tuple[str, bool, list[str], uuid.UUID | None]:
     """The mode a new meeting at `at` must have: (mode, free choice, rotation, predecessor)."""
     modes = rotation.effective_rotation(body.meeting_rotation, body.kind)
-    meetings = repository.body_meetings(session, body.id)
+    meetings = await repository.body_meetings(session, body.id)
     key = (at, uuid.UUID(int=0))
     before = [m for m in meetings if (m.starts_at, m.id) < key and _slot(m).counts]
     mode = rotation.expected_at(modes, [_slot(m) for m in meetings], key)
@@ -129,11 +129,11 @@ def expected_mode(
     return mode, False, modes, before[-1].id
 
 
-def create(session: Session, actor: Principal, data: MeetingCreate) -> Written:
+async def create(session: AsyncSession, actor: Principal, data: MeetingCreate) -> Written:
     """Create a meeting: its mode must fit the rotation (or be overridden); re-flow after it."""
-    body = body_for_write(session, actor, data.body_id)
-    attendees = _check_attendees(session, data.attendee_ids)
-    others = repository.body_meetings(session, body.id)
+    body = await body_for_write(session, actor, data.body_id)
+    attendees = await _check_attendees(session, data.attendee_ids)
+    others = await repository.body_meetings(session, body.id)
     meeting = Meeting(
         id=uuid.uuid4(),
         body_id=body.id,
@@ -153,7 +153,7 @@ def create(session: Session, actor: Principal, data: MeetingCreate) -> Written:
     )
     result = rotation.Reflow()
     if subject.counts:
-        result = _reflow(session, body, others, subject, subject.key)
+        result = await _reflow(session, body, others, subject, subject.key)
         if not result.subject_fits:
             raise _rotation_refusal(result.subject_expected, str(data.mode))
         meeting.mode = result.subject_mode or str(data.mode)
@@ -162,8 +162,8 @@ def create(session: Session, actor: Principal, data: MeetingCreate) -> Written:
         expected = rotation.expected_at(modes, [_slot(m) for m in others], subject.key)
         meeting.mode = data.mode or expected or modes[0]
     session.add(meeting)
-    session.flush()
-    changes.record(
+    await session.flush()
+    await changes.record(
         session,
         actor,
         RESOURCE,
@@ -172,9 +172,9 @@ def create(session: Session, actor: Principal, data: MeetingCreate) -> Written:
         data.model_fields_set | {"title", "mode", "status"},
         body.plan_id,
     )
-    apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
-    session.flush()
-    flow.place_waiting(session, actor, body)
+    await apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
+    await session.flush()
+    await flow.place_waiting(session, actor, body)
     return Written(meeting, result.changes)
 
 
@@ -186,11 +186,11 @@ def _check_status_move(current: str, new: str) -> None:
         )
 
 
-def update(
-    session: Session, actor: Principal, meeting: Meeting, body: Body, data: MeetingUpdate
+async def update(
+    session: AsyncSession, actor: Principal, meeting: Meeting, body: Body, data: MeetingUpdate
 ) -> Written:
     """Apply a partial update: status moves, moves in time, mode changes, re-flow and flow."""
-    repository.lock_body(session, body.id)
+    await repository.lock_body(session, body.id)
     sent = data.model_fields_set
     old_status = meeting.status
     old_key = (meeting.starts_at, meeting.id)
@@ -210,7 +210,7 @@ def update(
     if (
         mode == MeetingMode.plan_review
         and mode != meeting.mode
-        and repository.meetings_with_items_outside_plan(session, [meeting.id])
+        and await repository.meetings_with_items_outside_plan(session, [meeting.id])
     ):
         raise RuleViolation(
             "scope",
@@ -218,7 +218,7 @@ def update(
             "a plan_review meeting refuses them.",
         )
     if "attendee_ids" in sent:
-        attendees = _check_attendees(session, data.attendee_ids)
+        attendees = await _check_attendees(session, data.attendee_ids)
     result = rotation.Reflow()
     moved_or_remoded = (
         starts_at != meeting.starts_at
@@ -227,10 +227,10 @@ def update(
     )
     others: list[Meeting] = []
     if moved_or_remoded or (new_status != old_status and new_status == MeetingStatus.cancelled):
-        others = [m for m in repository.body_meetings(session, body.id) if m.id != meeting.id]
+        others = [m for m in await repository.body_meetings(session, body.id) if m.id != meeting.id]
         subject = rotation.Slot(meeting.id, starts_at, mode, new_status, override)
         after = min(old_key, subject.key)
-        result = _reflow(session, body, others, subject, after)
+        result = await _reflow(session, body, others, subject, after)
         if subject.counts and moved_or_remoded and not result.subject_fits:
             raise _rotation_refusal(result.subject_expected, str(mode))
     changed = apply_changes(meeting, data, skip={"attendee_ids"})
@@ -242,44 +242,46 @@ def update(
         changed.append("sequence")
     else:
         meeting.touch()
-    session.flush()
-    changes.record(session, actor, RESOURCE, meeting.id, "updated", changed, body.plan_id)
+    await session.flush()
+    await changes.record(session, actor, RESOURCE, meeting.id, "updated", changed, body.plan_id)
     if result.changes:
-        apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
-        session.flush()
+        await apply_rotation_changes(
+            session, actor, body, {m.id: m for m in others}, result.changes
+        )
+        await session.flush()
     if new_status != old_status:
         if new_status == MeetingStatus.held:
-            flow.meeting_held(session, actor, meeting, body.plan_id)
+            await flow.meeting_held(session, actor, meeting, body.plan_id)
         elif new_status == MeetingStatus.cancelled:
-            flow.send_back(session, actor, meeting, body.plan_id)
+            await flow.send_back(session, actor, meeting, body.plan_id)
     if "starts_at" in changed or new_status != old_status:
-        session.flush()
-        flow.place_waiting(session, actor, body)
+        await session.flush()
+        await flow.place_waiting(session, actor, body)
     return Written(meeting, result.changes)
 
 
-def delete(session: Session, actor: Principal, meeting: Meeting, body: Body) -> Written:
+async def delete(session: AsyncSession, actor: Principal, meeting: Meeting, body: Body) -> Written:
     """Delete a meeting no decision was recorded at; its agenda goes with it; re-flow."""
-    repository.lock_body(session, body.id)
-    flow.send_back(session, actor, meeting, body.plan_id)
-    items = repository.agenda(session, meeting.id)
+    await repository.lock_body(session, body.id)
+    await flow.send_back(session, actor, meeting, body.plan_id)
+    items = await repository.agenda(session, meeting.id)
     try:
-        with session.begin_nested():
+        async with session.begin_nested():
             for item in items:
-                session.delete(item)
-            session.delete(meeting)
-            session.flush()
+                await session.delete(item)
+            await session.delete(meeting)
+            await session.flush()
     except IntegrityError as exc:
         raise Conflict(
             "Decisions were recorded at this meeting or under its agenda items; "
             "cancel the meeting instead (status: cancelled)."
         ) from exc
     for item in items:
-        changes.record(session, actor, "agenda_item", item.id, "deleted", (), body.plan_id)
-    changes.record(session, actor, RESOURCE, meeting.id, "deleted", (), body.plan_id)
-    others = repository.body_meetings(session, body.id)
-    result = _reflow(session, body, others, None, (meeting.starts_at, meeting.id))
-    apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
-    session.flush()
-    flow.place_waiting(session, actor, body)
+        await changes.record(session, actor, "agenda_item", item.id, "deleted", (), body.plan_id)
+    await changes.record(session, actor, RESOURCE, meeting.id, "deleted", (), body.plan_id)
+    others = await repository.body_meetings(session, body.id)
+    result = await _reflow(session, body, others, None, (meeting.starts_at, meeting.id))
+    await apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
+    await session.flush()
+    await flow.place_waiting(session, actor, body)
     return Written(meeting, result.changes)

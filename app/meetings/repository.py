@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
 from app.core.security import Principal
@@ -24,64 +25,66 @@ from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting
 # --- bodies, plans, contacts -------------------------------------------------------------
 
 
-def get_body(session: Session, body_id: uuid.UUID) -> Body | None:
+async def get_body(session: AsyncSession, body_id: uuid.UUID) -> Body | None:
     """One body by id."""
-    return session.get(Body, body_id)
+    return await session.get(Body, body_id)
 
 
-def get_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
+async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
     """One plan by id."""
-    return session.get(Plan, plan_id)
+    return await session.get(Plan, plan_id)
 
 
-def lock_body(session: Session, body_id: uuid.UUID) -> None:
+async def lock_body(session: AsyncSession, body_id: uuid.UUID) -> None:
     """Serialise writes that re-flow a body's rotation or gather its reports (PostgreSQL row
     lock until commit; SQLite has a single writer anyway)."""
-    session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
+    await session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
 
 
-def lock_meeting(session: Session, meeting_id: uuid.UUID) -> None:
+async def lock_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> None:
     """Serialise writes to a meeting's agenda positions."""
-    session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+    await session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
 
 
-def bodies_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Body]:
+async def bodies_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Body]:
     """Bodies by id."""
     wanted = set(ids)
     if not wanted:
         return {}
-    return {b.id: b for b in session.scalars(select(Body).where(Body.id.in_(wanted)))}
+    return {b.id: b for b in await session.scalars(select(Body).where(Body.id.in_(wanted)))}
 
 
-def contact_ids_existing(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def contact_ids_existing(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which of `ids` are contacts."""
     if not ids:
         return set()
-    return set(session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
+    return set(await session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
 
 
 # --- meetings ----------------------------------------------------------------------------
 
 
-def get_meeting(session: Session, meeting_id: uuid.UUID) -> tuple[Meeting, Body] | None:
+async def get_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> tuple[Meeting, Body] | None:
     """A meeting with its attendees, and its body."""
-    row = session.execute(
-        select(Meeting, Body)
-        .join(Body, Body.id == Meeting.body_id)
-        .where(Meeting.id == meeting_id)
-        .options(selectinload(Meeting.attendee_links))
+    row = (
+        await session.execute(
+            select(Meeting, Body)
+            .join(Body, Body.id == Meeting.body_id)
+            .where(Meeting.id == meeting_id)
+            .options(selectinload(Meeting.attendee_links))
+        )
     ).first()
     return None if row is None else (row[0], row[1])
 
 
-def body_meetings(session: Session, body_id: uuid.UUID) -> list[Meeting]:
+async def body_meetings(session: AsyncSession, body_id: uuid.UUID) -> list[Meeting]:
     """Every meeting of a body, in rotation order (attendees not loaded)."""
     stmt = select(Meeting).where(Meeting.body_id == body_id).order_by(Meeting.starts_at, Meeting.id)
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def meetings_with_items_outside_plan(
-    session: Session, meeting_ids: Sequence[uuid.UUID]
+async def meetings_with_items_outside_plan(
+    session: AsyncSession, meeting_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of the meetings have an agenda item with `within_plan` false."""
     if not meeting_ids:
@@ -91,7 +94,7 @@ def meetings_with_items_outside_plan(
         .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.within_plan.is_(False))
         .distinct()
     )
-    return set(session.scalars(stmt))
+    return set(await session.scalars(stmt))
 
 
 def meetings_query(
@@ -129,7 +132,9 @@ def meetings_query(
     return stmt.order_by(Meeting.starts_at, Meeting.id)
 
 
-def next_open_meeting(session: Session, body_id: uuid.UUID, after: datetime) -> Meeting | None:
+async def next_open_meeting(
+    session: AsyncSession, body_id: uuid.UUID, after: datetime
+) -> Meeting | None:
     """The body's earliest planned or invited meeting starting after `after`."""
     stmt = (
         select(Meeting)
@@ -141,7 +146,7 @@ def next_open_meeting(session: Session, body_id: uuid.UUID, after: datetime) -> 
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(1)
     )
-    return session.scalars(stmt).first()
+    return (await session.scalars(stmt)).first()
 
 
 class FeedMeeting(Protocol):
@@ -169,8 +174,8 @@ class FeedItem(Protocol):
     title: str
 
 
-def calendar_meetings(
-    session: Session,
+async def calendar_meetings(
+    session: AsyncSession,
     principal: Principal,
     *,
     starts_from: datetime | None,
@@ -208,12 +213,12 @@ def calendar_meetings(
         stmt = stmt.where(Meeting.starts_at >= starts_from)
     if starts_before is not None:
         stmt = stmt.where(Meeting.starts_at < starts_before)
-    rows = session.execute(stmt.order_by(Meeting.starts_at, Meeting.id))
+    rows = await session.execute(stmt.order_by(Meeting.starts_at, Meeting.id))
     return list(rows)
 
 
-def public_items(
-    session: Session, meeting_ids: Sequence[uuid.UUID]
+async def public_items(
+    session: AsyncSession, meeting_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[FeedItem]]:
     """Public agenda items of the meetings, by meeting, in order (one query per 5000)."""
     out: dict[uuid.UUID, list[FeedItem]] = {}
@@ -228,7 +233,7 @@ def public_items(
             )
             .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
         )
-        for row in session.execute(stmt):
+        for row in await session.execute(stmt):
             out.setdefault(row.meeting_id, []).append(row)
     return out
 
@@ -248,7 +253,7 @@ def agenda_query(meeting_id: uuid.UUID, params: PageParams) -> Select[Any]:
     return stmt.order_by(AgendaItem.position, AgendaItem.id)
 
 
-def agenda(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
+async def agenda(session: AsyncSession, meeting_id: uuid.UUID) -> list[AgendaItem]:
     """A meeting's agenda items in order, with their source decisions."""
     stmt = (
         select(AgendaItem)
@@ -256,24 +261,26 @@ def agenda(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
         .options(selectinload(AgendaItem.source_links))
         .order_by(AgendaItem.position, AgendaItem.id)
     )
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def get_agenda_item(
-    session: Session, item_id: uuid.UUID
+async def get_agenda_item(
+    session: AsyncSession, item_id: uuid.UUID
 ) -> tuple[AgendaItem, Meeting, Body] | None:
     """An agenda item with its sources, its meeting and the meeting's body."""
-    row = session.execute(
-        select(AgendaItem, Meeting, Body)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .join(Body, Body.id == Meeting.body_id)
-        .where(AgendaItem.id == item_id)
-        .options(selectinload(AgendaItem.source_links))
+    row = (
+        await session.execute(
+            select(AgendaItem, Meeting, Body)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .join(Body, Body.id == Meeting.body_id)
+            .where(AgendaItem.id == item_id)
+            .options(selectinload(AgendaItem.source_links))
+        )
     ).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
-def flow_items(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
+async def flow_items(session: AsyncSession, meeting_id: uuid.UUID) -> list[AgendaItem]:
     """The items the decision flow put on a meeting, with their sources."""
     stmt = (
         select(AgendaItem)
@@ -281,11 +288,11 @@ def flow_items(session: Session, meeting_id: uuid.UUID) -> list[AgendaItem]:
         .options(selectinload(AgendaItem.source_links))
         .order_by(AgendaItem.position, AgendaItem.id)
     )
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def gathering_item(
-    session: Session, meeting_id: uuid.UUID, source_body_id: uuid.UUID
+async def gathering_item(
+    session: AsyncSession, meeting_id: uuid.UUID, source_body_id: uuid.UUID
 ) -> AgendaItem | None:
     """The information item that gathers a reporting body's decisions on a meeting."""
     stmt = (
@@ -299,13 +306,13 @@ def gathering_item(
         .order_by(AgendaItem.position, AgendaItem.id)
         .limit(1)
     )
-    return session.scalars(stmt).first()
+    return (await session.scalars(stmt)).first()
 
 
-def max_position(session: Session, meeting_id: uuid.UUID) -> int:
+async def max_position(session: AsyncSession, meeting_id: uuid.UUID) -> int:
     """The last position on a meeting's agenda (0 when empty)."""
     return (
-        session.scalar(
+        await session.scalar(
             select(func.coalesce(func.max(AgendaItem.position), 0)).where(
                 AgendaItem.meeting_id == meeting_id
             )
@@ -314,7 +321,9 @@ def max_position(session: Session, meeting_id: uuid.UUID) -> int:
     )
 
 
-def decisions_of_items(session: Session, item_ids: Sequence[uuid.UUID]) -> list[Decision]:
+async def decisions_of_items(
+    session: AsyncSession, item_ids: Sequence[uuid.UUID]
+) -> list[Decision]:
     """The decisions the items list as sources."""
     if not item_ids:
         return []
@@ -325,26 +334,32 @@ def decisions_of_items(session: Session, item_ids: Sequence[uuid.UUID]) -> list[
         .order_by(Decision.decided_at, Decision.id)
         .distinct()
     )
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def items_named_by_decisions(session: Session, item_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+async def items_named_by_decisions(
+    session: AsyncSession, item_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
     """Which of the items a decision names as the item it was made under."""
     if not item_ids:
         return set()
     stmt = select(Decision.agenda_item_id).where(Decision.agenda_item_id.in_(item_ids))
-    return {i for i in session.scalars(stmt) if i is not None}
+    return {i for i in await session.scalars(stmt) if i is not None}
 
 
 # --- decisions ---------------------------------------------------------------------------
 
 
-def get_decision(session: Session, decision_id: uuid.UUID) -> tuple[Decision, Body] | None:
+async def get_decision(
+    session: AsyncSession, decision_id: uuid.UUID
+) -> tuple[Decision, Body] | None:
     """A decision and its body."""
-    row = session.execute(
-        select(Decision, Body)
-        .join(Body, Body.id == Decision.body_id)
-        .where(Decision.id == decision_id)
+    row = (
+        await session.execute(
+            select(Decision, Body)
+            .join(Body, Body.id == Decision.body_id)
+            .where(Decision.id == decision_id)
+        )
     ).first()
     return None if row is None else (row[0], row[1])
 
@@ -407,34 +422,40 @@ def inbox_query(params: PageParams | None, body_id: uuid.UUID) -> Select[Any]:
     return stmt.order_by(Decision.decided_at, Decision.id)
 
 
-def inbox(session: Session, body_id: uuid.UUID) -> list[Decision]:
+async def inbox(session: AsyncSession, body_id: uuid.UUID) -> list[Decision]:
     """The whole inbox of a body."""
-    return list(session.scalars(inbox_query(None, body_id)))
+    return list(await session.scalars(inbox_query(None, body_id)))
 
 
-def meeting_starts(session: Session, meeting_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+async def meeting_starts(
+    session: AsyncSession, meeting_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
     """Start times by meeting id."""
     wanted = set(meeting_ids)
     if not wanted:
         return {}
-    rows = session.execute(select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(wanted)))
+    rows = await session.execute(
+        select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(wanted))
+    )
     return {row.id: row.starts_at for row in rows}
 
 
 # --- governance check --------------------------------------------------------------------
 
 
-def plan_meetings(session: Session, body_ids: Sequence[uuid.UUID]) -> list[Meeting]:
+async def plan_meetings(session: AsyncSession, body_ids: Sequence[uuid.UUID]) -> list[Meeting]:
     """Every meeting of the bodies, in order."""
     if not body_ids:
         return []
     stmt = (
         select(Meeting).where(Meeting.body_id.in_(body_ids)).order_by(Meeting.starts_at, Meeting.id)
     )
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def open_flow_decisions(session: Session, body_ids: Sequence[uuid.UUID]) -> list[Decision]:
+async def open_flow_decisions(
+    session: AsyncSession, body_ids: Sequence[uuid.UUID]
+) -> list[Decision]:
     """Escalated or unreported routine decisions of the bodies."""
     if not body_ids:
         return []
@@ -443,16 +464,16 @@ def open_flow_decisions(session: Session, body_ids: Sequence[uuid.UUID]) -> list
         .where(Decision.body_id.in_(body_ids), _waiting_condition())
         .order_by(Decision.decided_at, Decision.id)
     )
-    return list(session.scalars(stmt))
+    return list(await session.scalars(stmt))
 
 
-def placements(
-    session: Session, decision_ids: Sequence[uuid.UUID]
+async def placements(
+    session: AsyncSession, decision_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(decision id, meeting id) for every agenda item that lists the decisions."""
     if not decision_ids:
         return []
-    rows = session.execute(
+    rows = await session.execute(
         select(AgendaItemSource.decision_id, AgendaItem.meeting_id)
         .join(AgendaItem, AgendaItem.id == AgendaItemSource.agenda_item_id)
         .where(AgendaItemSource.decision_id.in_(decision_ids))

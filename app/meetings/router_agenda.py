@@ -35,11 +35,11 @@ def _items(rows: list[AgendaItem]) -> AgendaItems:
     response_model=Page[AgendaItemRead],
     responses=responses(*READ_ERRORS, 404),
 )
-def list_agenda_items(
+async def list_agenda_items(
     request: Request, session: SessionDep, _key: ReaderKey, ctx: MeetingDep, page: PageDep
 ) -> Response:
     """The meeting's agenda by position (a fixed number of queries, whatever its length)."""
-    rows, total = fetch_page(session, repository.agenda_query(ctx.meeting.id, page), page)
+    rows, total = await fetch_page(session, repository.agenda_query(ctx.meeting.id, page), page)
     return page_response(request, [AgendaItemRead.model_validate(i) for i in rows], total, page)
 
 
@@ -50,13 +50,13 @@ def list_agenda_items(
     response_model=AgendaItemRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_agenda_item(
+async def create_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep, body: AgendaItemCreate
 ) -> Response:
     """Add an item (at `position`, the rest moving down; else last). Refused with 409: items
     outside the plan on a plan_review meeting (rule `scope`), trouble/success items in a body
     without the trouble_and_success format (rule `agenda-format`)."""
-    item = agenda.create(session, key, ctx.meeting, ctx.body, body)
+    item = await agenda.create(session, key, ctx.meeting, ctx.body, body)
     return resource_response(
         request, AgendaItemRead.model_validate(item), status_code=201, location=_location(item)
     )
@@ -68,11 +68,11 @@ def create_agenda_item(
     response_model=AgendaItems,
     responses=responses(*WRITE_ERRORS),
 )
-def reorder_agenda(
+async def reorder_agenda(
     session: SessionDep, key: EditorKey, ctx: MeetingDep, body: AgendaOrder
 ) -> AgendaItems:
     """Put the agenda in a new order: `item_ids` lists every item once."""
-    return _items(agenda.reorder(session, key, ctx.meeting, ctx.body, body.item_ids))
+    return _items(await agenda.reorder(session, key, ctx.meeting, ctx.body, body.item_ids))
 
 
 @router.post(
@@ -82,12 +82,12 @@ def reorder_agenda(
     response_model=AgendaItems,
     responses=responses(*WRITE_ERRORS),
 )
-def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> AgendaItems:
+async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> AgendaItems:
     """Add the standard items of the meeting's mode and the body's format that are not there
     yet (plan_review: progress per focus area; urban_development: physical development,
     crime-preventive renovation, letting rules, the city as a whole; trouble_and_success: a
     Bøvl and a Blær round). Answers with the items added."""
-    return _items(agenda.draft(session, key, ctx.meeting, ctx.body))
+    return _items(await agenda.draft(session, key, ctx.meeting, ctx.body))
 
 
 @router.get(
@@ -107,12 +107,14 @@ def get_agenda_item(request: Request, _key: ReaderKey, ctx: ItemDep) -> Response
     response_model=AgendaItemRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_agenda_item(
+async def update_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep, body: AgendaItemUpdate
 ) -> Response:
     """Change an item; a new `position` moves it (the others close up)."""
-    check_if_match(request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item))
-    agenda.update(session, key, ctx.item, ctx.meeting, ctx.body, body)
+    await check_if_match(
+        request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
+    )
+    await agenda.update(session, key, ctx.item, ctx.meeting, ctx.body, body)
     return resource_response(request, AgendaItemRead.model_validate(ctx.item))
 
 
@@ -122,10 +124,12 @@ def update_agenda_item(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_agenda_item(
+async def delete_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep
 ) -> Response:
     """Remove an item; the items after it move up."""
-    check_if_match(request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item))
-    agenda.delete(session, key, ctx.item, ctx.meeting, ctx.body)
+    await check_if_match(
+        request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
+    )
+    await agenda.delete(session, key, ctx.item, ctx.meeting, ctx.body)
     return Response(status_code=204)

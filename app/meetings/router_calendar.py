@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import responses
@@ -25,9 +25,9 @@ ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _feed(
+async def _feed(
     request: Request,
-    session: Session,
+    session: AsyncSession,
     key: Principal,
     name: str,
     *,
@@ -37,14 +37,14 @@ def _feed(
     **filters: Any,
 ) -> Response:
     lower, upper = calendar.window(start, end)
-    rows = repository.calendar_meetings(
+    rows = await repository.calendar_meetings(
         session,
         key,
         starts_from=lower if windowed else None,
         starts_before=upper if windowed else None,
         **filters,
     )
-    items = repository.public_items(session, [m.id for m in rows])
+    items = await repository.public_items(session, [m.id for m in rows])
     body = calendar.render(name, rows, items)
     etag = etag_of(body)
     # calendar clients poll: an unchanged feed costs them a 304
@@ -59,11 +59,11 @@ def _feed(
     response_class=Response,
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
-def get_meeting_ics(
+async def get_meeting_ics(
     request: Request, session: SessionDep, key: FeedPrincipal, ctx: FeedMeetingDep
 ) -> Response:
     """One meeting as iCalendar. Any key (also `?token=`); a calendar key opens only feeds."""
-    return _feed(
+    return await _feed(
         request, session, key, ctx.meeting.title, windowed=False, meeting_id=ctx.meeting.id
     )
 
@@ -74,7 +74,7 @@ def get_meeting_ics(
     response_class=Response,
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
-def get_body_meetings_ics(
+async def get_body_meetings_ics(
     request: Request,
     session: SessionDep,
     key: FeedPrincipal,
@@ -83,7 +83,7 @@ def get_body_meetings_ics(
     end: ToQuery = None,
 ) -> Response:
     """The body's meetings (default window: 90 days back to a year ahead)."""
-    return _feed(request, session, key, body.name, start=start, end=end, body_id=body.id)
+    return await _feed(request, session, key, body.name, start=start, end=end, body_id=body.id)
 
 
 @router.get(
@@ -92,7 +92,7 @@ def get_body_meetings_ics(
     response_class=Response,
     responses={**ICS_RESPONSE, **responses(*FEED_ERRORS)},
 )
-def get_plan_meetings_ics(
+async def get_plan_meetings_ics(
     request: Request,
     session: SessionDep,
     key: FeedPrincipal,
@@ -101,7 +101,7 @@ def get_plan_meetings_ics(
     end: ToQuery = None,
 ) -> Response:
     """The meetings of every body of the plan."""
-    return _feed(request, session, key, plan.name, start=start, end=end, plan_id=plan.id)
+    return await _feed(request, session, key, plan.name, start=start, end=end, plan_id=plan.id)
 
 
 @router.get(
@@ -110,7 +110,7 @@ def get_plan_meetings_ics(
     response_class=Response,
     responses={**ICS_RESPONSE, **responses(304, 400, 401, 403, 422)},
 )
-def get_calendar_ics(
+async def get_calendar_ics(
     request: Request,
     session: SessionDep,
     key: FeedPrincipal,
@@ -118,4 +118,4 @@ def get_calendar_ics(
     end: ToQuery = None,
 ) -> Response:
     """Every meeting the key may see (a plan-limited key: only its plans)."""
-    return _feed(request, session, key, "Samstyre", start=start, end=end)
+    return await _feed(request, session, key, "Samstyre", start=start, end=end)

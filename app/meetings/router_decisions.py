@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
     response_model=Page[DecisionRead],
     responses=responses(*READ_ERRORS),
 )
-def list_decisions(
+async def list_decisions(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -34,7 +34,7 @@ def list_decisions(
 ) -> Response:
     """List decisions by `decided_at`."""
     stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)
 
 
@@ -45,13 +45,13 @@ def list_decisions(
     response_model=DecisionRead,
     responses=responses(*WRITE_ERRORS),
 )
-def create_decision(
+async def create_decision(
     request: Request, session: SessionDep, key: EditorKey, body: DecisionCreate
 ) -> Response:
     """Record a decision. In a body that reports to another, a routine decision is `decided`
     and reported on the parent's next open meeting; a major one is `escalated` there (or
     waits in the parent's inbox). `origin_decision_id` resolves an escalated decision."""
-    decision = decisions.create(session, key, body)
+    decision = await decisions.create(session, key, body)
     return resource_response(
         request,
         DecisionRead.model_validate(decision),
@@ -77,12 +77,12 @@ def get_decision(request: Request, _key: ReaderKey, ctx: DecisionDep) -> Respons
     response_model=DecisionRead,
     responses=responses(*WRITE_ERRORS),
 )
-def update_decision(
+async def update_decision(
     request: Request, session: SessionDep, key: EditorKey, ctx: DecisionDep, body: DecisionUpdate
 ) -> Response:
     """Change a decision's title, text, focus area or time (its flow is the server's)."""
-    check_if_match(
+    await check_if_match(
         request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
     )
-    decisions.update(session, key, ctx.decision, ctx.body, body)
+    await decisions.update(session, key, ctx.decision, ctx.body, body)
     return resource_response(request, DecisionRead.model_validate(ctx.decision))

@@ -73,7 +73,7 @@ def written_response(
     )
 
 
-def _list(
+async def _list(
     request: Request,
     session: SessionDep,
     key: Principal,
@@ -97,7 +97,7 @@ def _list(
         starts_from=lower if start is not None else None,
         starts_before=upper if end is not None else None,
     )
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(request, [MeetingRead.model_validate(m) for m in rows], total, page)
 
 
@@ -117,7 +117,7 @@ ToQuery = Annotated[
     response_model=Page[MeetingRead],
     responses=responses(*READ_ERRORS),
 )
-def list_meetings(
+async def list_meetings(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -130,7 +130,7 @@ def list_meetings(
     end: ToQuery = None,
 ) -> Response:
     """List meetings by start time; filter by body, plan, mode, status and time."""
-    return _list(
+    return await _list(
         request,
         session,
         key,
@@ -151,13 +151,13 @@ def list_meetings(
     response_model=MeetingWritten,
     responses=responses(*WRITE_ERRORS),
 )
-def create_meeting(
+async def create_meeting(
     request: Request, session: SessionDep, key: EditorKey, body: MeetingCreate
 ) -> Response:
     """Create a meeting. Its mode must be the one the body's rotation expects at its place
     (409, rule `mode-rotation`, with `expected_mode`) unless `mode_override_reason` is set;
     later planned meetings re-flow (`rotation_changes`)."""
-    written = meetings.create(session, key, body)
+    written = await meetings.create(session, key, body)
     return written_response(request, written, status_code=201)
 
 
@@ -178,14 +178,16 @@ def get_meeting(request: Request, _key: ReaderKey, ctx: MeetingDep) -> Response:
     response_model=MeetingWritten,
     responses=responses(*WRITE_ERRORS),
 )
-def update_meeting(
+async def update_meeting(
     request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep, body: MeetingUpdate
 ) -> Response:
     """Change a meeting. Status moves: planned → invited → held → minutes_approved,
     planned → held, planned or invited → cancelled (else 409). Moving it, changing its mode
     or cancelling it re-flows the rotation (`rotation_changes`)."""
-    check_if_match(request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting))
-    written = meetings.update(session, key, ctx.meeting, ctx.body, body)
+    await check_if_match(
+        request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting)
+    )
+    written = await meetings.update(session, key, ctx.meeting, ctx.body, body)
     return written_response(request, written)
 
 
@@ -195,13 +197,15 @@ def update_meeting(
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def delete_meeting(
+async def delete_meeting(
     request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep
 ) -> Response:
     """Delete a meeting (and its agenda) at which no decision was recorded; later meetings
     re-flow. To keep the record, cancel it instead."""
-    check_if_match(request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting))
-    meetings.delete(session, key, ctx.meeting, ctx.body)
+    await check_if_match(
+        request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting)
+    )
+    await meetings.delete(session, key, ctx.meeting, ctx.body)
     return Response(status_code=204)
 
 
@@ -211,7 +215,7 @@ def delete_meeting(
     response_model=Page[MeetingRead],
     responses=responses(*READ_ERRORS, 404),
 )
-def list_body_meetings(
+async def list_body_meetings(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
@@ -223,7 +227,7 @@ def list_body_meetings(
     end: ToQuery = None,
 ) -> Response:
     """The body's meetings by start time."""
-    return _list(
+    return await _list(
         request,
         session,
         key,
@@ -243,14 +247,14 @@ def list_body_meetings(
     response_model=NextMode,
     responses=responses(*READ_ERRORS, 404),
 )
-def get_next_mode(
+async def get_next_mode(
     session: SessionDep,
     _key: ReaderKey,
     body: BodyDep,
     at: Annotated[Instant, Query(description="When the new meeting would start.")],
 ) -> NextMode:
     """The mode the body's rotation expects for a new meeting starting at `at`."""
-    mode, free, modes, previous = meetings.expected_mode(session, body, at)
+    mode, free, modes, previous = await meetings.expected_mode(session, body, at)
     return NextMode(
         mode=MeetingMode(mode),
         free_choice=free,
@@ -266,12 +270,12 @@ def get_next_mode(
     response_model=SeriesCreated,
     responses=responses(*WRITE_ERRORS),
 )
-def create_meeting_series(
+async def create_meeting_series(
     session: SessionDep, key: EditorKey, body: BodyDep, data: SeriesCreate
 ) -> SeriesCreated:
     """Schedule `count` meetings `interval_weeks` apart at the same local time
     (Europe/Copenhagen, across DST), modes following the rotation."""
-    created, changed = series.create_series(session, key, body, data)
+    created, changed = await series.create_series(session, key, body, data)
     return SeriesCreated(
         items=[MeetingRead.model_validate(m) for m in created],
         rotation_changes=changes_read(changed),
@@ -284,7 +288,7 @@ def create_meeting_series(
     response_model=Page[DecisionRead],
     responses=responses(*READ_ERRORS, 404),
 )
-def get_body_inbox(
+async def get_body_inbox(
     request: Request,
     session: SessionDep,
     _key: ReaderKey,
@@ -293,5 +297,5 @@ def get_body_inbox(
 ) -> Response:
     """Decisions of the bodies below that wait for a meeting of this body: routine ones to be
     reported and escalated ones to be decided, not yet on an open or held meeting of it."""
-    rows, total = fetch_page(session, repository.inbox_query(page, body.id), page)
+    rows, total = await fetch_page(session, repository.inbox_query(page, body.id), page)
     return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import LOCAL_TZ
 from app.core.errors import Unprocessable
@@ -41,8 +41,8 @@ def _merge(all_changes: list[rotation.RotationChange]) -> list[rotation.Rotation
     return [c for c in merged.values() if c.from_mode != c.to_mode or c.mode_override_reason]
 
 
-def create_series(
-    session: Session, actor: Principal, body: Body, data: SeriesCreate
+async def create_series(
+    session: AsyncSession, actor: Principal, body: Body, data: SeriesCreate
 ) -> tuple[list[Meeting], list[rotation.RotationChange]]:
     """Create the meetings one by one through the meeting rules, modes from the rotation."""
     starts = occurrences(data.first_starts_at, data.count, data.interval_weeks)
@@ -51,7 +51,7 @@ def create_series(
     created: list[Meeting] = []
     all_changes: list[rotation.RotationChange] = []
     for start in starts:
-        written = meetings.create(
+        written = await meetings.create(
             session,
             actor,
             MeetingCreate(

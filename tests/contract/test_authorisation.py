@@ -5,9 +5,9 @@ import uuid
 from collections.abc import Callable
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from app.core.security import Role
+from tests.aio import ApiClient
 from tests.helpers import assert_problem
 
 ADMIN_ONLY = ("/api/v1/api-keys", "/erase")
@@ -29,20 +29,20 @@ def test_there_are_routes_to_check(app: FastAPI) -> None:
     assert len(writes) >= 25
 
 
-def test_every_api_route_needs_a_key(app: FastAPI, anon: TestClient) -> None:
+def test_every_api_route_needs_a_key(app: FastAPI, anon: ApiClient) -> None:
     for method, path in _api_routes(app):
         response = anon.request(method, path, json={})
         assert_problem(response, 401)
 
 
-def test_readers_cannot_write_anything(app: FastAPI, reader: TestClient) -> None:
+def test_readers_cannot_write_anything(app: FastAPI, reader: ApiClient) -> None:
     for method, path in _api_routes(app):
         if method in WRITE_METHODS:
             response = reader.request(method, path, json={})
             assert response.status_code == 403, (method, path, response.status_code)
 
 
-def test_editors_cannot_do_admin_work(app: FastAPI, editor: TestClient) -> None:
+def test_editors_cannot_do_admin_work(app: FastAPI, editor: ApiClient) -> None:
     for method, path in _api_routes(app):
         if any(part in path for part in ADMIN_ONLY):
             response = editor.request(method, path, json={})
@@ -51,7 +51,7 @@ def test_editors_cannot_do_admin_work(app: FastAPI, editor: TestClient) -> None:
 
 def test_calendar_keys_open_only_feeds(
     app: FastAPI,
-    client_for: Callable[[str], TestClient],
+    client_for: Callable[[str], ApiClient],
     make_key: Callable[..., str],
 ) -> None:
     calendar = client_for(make_key(Role.calendar, "cal"))

@@ -1,13 +1,12 @@
 """Health probes are open; readiness pings the database."""
 
-from fastapi.testclient import TestClient
-
 from app.core.config import Settings
 from app.main import create_app
+from tests.aio import ApiClient
 from tests.helpers import assert_problem
 
 
-def test_live_and_ready(anon: TestClient) -> None:
+def test_live_and_ready(anon: ApiClient) -> None:
     assert anon.get("/health/live").json() == {"status": "ok"}
     assert anon.get("/health/ready").json() == {"status": "ok"}
 
@@ -16,12 +15,12 @@ def test_ready_is_503_when_the_database_is_down() -> None:
     app = create_app(
         Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     )
-    client = TestClient(app)
+    client = ApiClient(app)
     assert client.get("/health/live").status_code == 200
     assert_problem(client.get("/health/ready"), 503, "unavailable")
 
 
-def test_docs_are_served_without_a_cdn(anon: TestClient) -> None:
+def test_docs_are_served_without_a_cdn(anon: ApiClient) -> None:
     page = anon.get("/docs")
     assert page.status_code == 200
     assert "cdn" not in page.text.lower()

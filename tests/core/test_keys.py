@@ -6,17 +6,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core.security import Role, hash_key
 from app.keys.models import ApiKey
+from tests.aio import ApiClient, DbSession
 from tests.helpers import assert_problem
 
 
 def test_create_key_shows_secret_once(
-    admin: TestClient, client_for: Callable[[str], TestClient], db: Session
+    admin: ApiClient, client_for: Callable[[str], ApiClient], db: DbSession
 ) -> None:
     response = admin.post("/api/v1/api-keys", json={"name": "intranet", "role": "reader"})
     assert response.status_code == 201, response.text
@@ -38,7 +37,7 @@ def test_create_key_shows_secret_once(
     assert client_for(secret).get("/api/v1/organizations").status_code == 200
 
 
-def test_keys_differ(admin: TestClient) -> None:
+def test_keys_differ(admin: ApiClient) -> None:
     secrets = {
         admin.post("/api/v1/api-keys", json={"name": f"k{i}", "role": "reader"}).json()["secret"]
         for i in range(5)
@@ -47,7 +46,7 @@ def test_keys_differ(admin: TestClient) -> None:
 
 
 def test_revoked_key_stops_working(
-    admin: TestClient, client_for: Callable[[str], TestClient]
+    admin: ApiClient, client_for: Callable[[str], ApiClient]
 ) -> None:
     created = admin.post("/api/v1/api-keys", json={"name": "old", "role": "editor"}).json()
     user = client_for(created["secret"])
@@ -61,14 +60,14 @@ def test_revoked_key_stops_working(
     assert created["id"] not in [k["id"] for k in admin.get("/api/v1/api-keys").json()["items"]]
 
 
-def test_only_admins_manage_keys(editor: TestClient, reader: TestClient) -> None:
+def test_only_admins_manage_keys(editor: ApiClient, reader: ApiClient) -> None:
     for client in (editor, reader):
         assert_problem(client.get("/api/v1/api-keys"), 403)
         assert_problem(client.post("/api/v1/api-keys", json={"name": "x", "role": "admin"}), 403)
 
 
 def test_roles_are_enforced(
-    make_key: Callable[..., str], client_for: Callable[[str], TestClient]
+    make_key: Callable[..., str], client_for: Callable[[str], ApiClient]
 ) -> None:
     payload = {"name": "Org", "kind": "other"}
     reader = client_for(make_key(Role.reader))
@@ -80,7 +79,7 @@ def test_roles_are_enforced(
     assert reader.get("/api/v1/changes").status_code == 200
 
 
-def test_plan_ids_must_exist(admin: TestClient) -> None:
+def test_plan_ids_must_exist(admin: ApiClient) -> None:
     response = admin.post(
         "/api/v1/api-keys",
         json={"name": "x", "role": "reader", "plan_ids": ["00000000-0000-4000-8000-000000000001"]},
@@ -89,7 +88,7 @@ def test_plan_ids_must_exist(admin: TestClient) -> None:
     assert body["errors"][0]["loc"] == ["body", "plan_ids"]
 
 
-def test_invalid_role_is_422(admin: TestClient) -> None:
+def test_invalid_role_is_422(admin: ApiClient) -> None:
     assert_problem(admin.post("/api/v1/api-keys", json={"name": "x", "role": "root"}), 422)
 
 

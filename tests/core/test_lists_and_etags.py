@@ -2,13 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi.testclient import TestClient
-
+from tests.aio import ApiClient
 from tests.conftest import QueryCounter
 from tests.helpers import assert_problem, organization
 
 
-def test_paging_and_link_headers(editor: TestClient, reader: TestClient) -> None:
+def test_paging_and_link_headers(editor: ApiClient, reader: ApiClient) -> None:
     for i in range(5):
         organization(editor, name=f"Org {i}")
     first = reader.get("/api/v1/organizations", params={"limit": 2})
@@ -26,17 +25,17 @@ def test_paging_and_link_headers(editor: TestClient, reader: TestClient) -> None
     assert 'rel="next"' not in last.headers["link"]
 
 
-def test_no_link_header_on_a_single_page(reader: TestClient) -> None:
+def test_no_link_header_on_a_single_page(reader: ApiClient) -> None:
     assert "link" not in reader.get("/api/v1/organizations").headers
 
 
-def test_stable_order_with_equal_names(editor: TestClient, reader: TestClient) -> None:
+def test_stable_order_with_equal_names(editor: ApiClient, reader: ApiClient) -> None:
     ids = sorted(organization(editor, name="Same")["id"] for _ in range(3))
     listed = [o["id"] for o in reader.get("/api/v1/organizations").json()["items"]]
     assert listed == ids
 
 
-def test_modified_since(editor: TestClient, reader: TestClient) -> None:
+def test_modified_since(editor: ApiClient, reader: ApiClient) -> None:
     organization(editor, name="Old")
     cut = datetime.now(UTC)
     new = organization(editor, name="New")
@@ -48,7 +47,7 @@ def test_modified_since(editor: TestClient, reader: TestClient) -> None:
     )
 
 
-def test_etag_changes_on_write_and_if_match(editor: TestClient) -> None:
+def test_etag_changes_on_write_and_if_match(editor: ApiClient) -> None:
     org = organization(editor)
     url = f"/api/v1/organizations/{org['id']}"
     etag = editor.get(url).headers["etag"]
@@ -66,7 +65,7 @@ def test_etag_changes_on_write_and_if_match(editor: TestClient) -> None:
     assert editor.delete(url, headers={"If-Match": new_etag}).status_code == 204
 
 
-def test_if_none_match_gives_304(reader: TestClient, editor: TestClient) -> None:
+def test_if_none_match_gives_304(reader: ApiClient, editor: ApiClient) -> None:
     org = organization(editor)
     url = f"/api/v1/organizations/{org['id']}"
     etag = reader.get(url).headers["etag"]
@@ -75,13 +74,13 @@ def test_if_none_match_gives_304(reader: TestClient, editor: TestClient) -> None
     assert reader.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_post_answers_with_etag(editor: TestClient) -> None:
+def test_post_answers_with_etag(editor: ApiClient) -> None:
     response = editor.post("/api/v1/organizations", json={"name": "E", "kind": "other"})
     assert response.headers["etag"] == editor.get(response.headers["location"]).headers["etag"]
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, count_queries: QueryCounter
 ) -> None:
     for i in range(3):
         organization(editor, name=f"A{i}")
@@ -96,7 +95,7 @@ def test_list_runs_a_fixed_number_of_queries(
 
 
 def test_changes_and_keys_lists_run_a_fixed_number_of_queries(
-    admin: TestClient, count_queries: QueryCounter
+    admin: ApiClient, count_queries: QueryCounter
 ) -> None:
     def queries(path: str, limit: int) -> int:
         count_queries.count = 0

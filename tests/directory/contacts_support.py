@@ -4,17 +4,15 @@ import uuid
 from datetime import date
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from app.core.schemas import fold
 from app.directory.models import Organization
 from app.governance.models import Body, Membership, Plan
+from tests.aio import ApiClient, DbSession
 from tests.helpers import create
 
 
 def contact(
-    client: TestClient, given: str = "Anna", family: str = "Berg", **fields: Any
+    client: ApiClient, given: str = "Anna", family: str = "Berg", **fields: Any
 ) -> dict[str, Any]:
     """Create a contact through the API."""
     return create(
@@ -23,7 +21,7 @@ def contact(
 
 
 def plan_with_body(
-    db: Session, name: str = "Helhedsplan Nordbyen", body_name: str = "Bestyrelsen"
+    db: DbSession, name: str = "Helhedsplan Nordbyen", body_name: str = "Bestyrelsen"
 ) -> tuple[Plan, Body]:
     """A plan (with its municipality) and one body, committed through the ORM."""
     municipality = Organization(
@@ -46,7 +44,7 @@ def plan_with_body(
     return plan, body
 
 
-def add_body(db: Session, plan: Plan, name: str, kind: str = "steering_group") -> Body:
+def add_body(db: DbSession, plan: Plan, name: str, kind: str = "steering_group") -> Body:
     """Another body of the plan."""
     body = Body(id=uuid.uuid4(), plan_id=plan.id, kind=kind, name=name, name_folded=fold(name))
     db.add(body)
@@ -55,7 +53,7 @@ def add_body(db: Session, plan: Plan, name: str, kind: str = "steering_group") -
 
 
 def seat(
-    db: Session,
+    db: DbSession,
     body: Body,
     contact_id: str,
     role: str = "member",

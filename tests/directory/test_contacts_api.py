@@ -6,14 +6,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.core.security import Role
 from app.directory.models import Contact
 from app.governance.models import Membership
+from tests.aio import ApiClient, DbSession
 from tests.directory.contacts_support import contact, plan_with_body, seat
 from tests.helpers import assert_problem, municipality, organization
 
@@ -39,7 +38,7 @@ def _full(org_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def test_create_returns_derived_fields_and_defaults(editor: TestClient, db: Session) -> None:
+def test_create_returns_derived_fields_and_defaults(editor: ApiClient, db: DbSession) -> None:
     org = municipality(editor)
     response = editor.post(
         "/api/v1/contacts", json={"given_name": "Anna", "family_name": "Berg", **_full(org["id"])}
@@ -72,7 +71,7 @@ def test_create_returns_derived_fields_and_defaults(editor: TestClient, db: Sess
     assert "randers kommune" in row.search_text and "skolechef" in row.search_text
 
 
-def test_minimal_contact_needs_no_organization(editor: TestClient, reader: TestClient) -> None:
+def test_minimal_contact_needs_no_organization(editor: ApiClient, reader: ApiClient) -> None:
     created = contact(editor)
     assert created["organization_id"] is None and created["organization"] is None
     assert created["emails"] == [] and created["phones"] == [] and created["notes"] is None
@@ -81,7 +80,7 @@ def test_minimal_contact_needs_no_organization(editor: TestClient, reader: TestC
     assert got.json() == created
 
 
-def test_names_are_required(editor: TestClient) -> None:
+def test_names_are_required(editor: ApiClient) -> None:
     body = assert_problem(editor.post("/api/v1/contacts", json={"given_name": "Anna"}), 422)
     assert ["body", "family_name"] in [e["loc"] for e in body["errors"]]
     body = assert_problem(
@@ -90,7 +89,7 @@ def test_names_are_required(editor: TestClient) -> None:
     assert body["errors"][0]["loc"] == ["body", "given_name"]
 
 
-def test_unknown_organization_is_422_naming_the_field(editor: TestClient, db: Session) -> None:
+def test_unknown_organization_is_422_naming_the_field(editor: ApiClient, db: DbSession) -> None:
     response = editor.post(
         "/api/v1/contacts",
         json={"given_name": "Anna", "family_name": "Berg", "organization_id": MISSING},
@@ -113,13 +112,13 @@ def test_unknown_organization_is_422_naming_the_field(editor: TestClient, db: Se
         ("+46 8 123 456 78", "+46812345678"),
     ],
 )
-def test_phone_numbers_are_normalised_to_e164(editor: TestClient, raw: str, e164: str) -> None:
+def test_phone_numbers_are_normalised_to_e164(editor: ApiClient, raw: str, e164: str) -> None:
     created = contact(editor, phones=[{"number": raw}])
     assert created["phones"][0]["number"] == e164
 
 
 @pytest.mark.parametrize("raw", ["1234", "12 34 56 01 99", "abc", "+45 12 34 56 01 x2", "", "+"])
-def test_impossible_phone_numbers_are_refused(editor: TestClient, db: Session, raw: str) -> None:
+def test_impossible_phone_numbers_are_refused(editor: ApiClient, db: DbSession, raw: str) -> None:
     response = editor.post(
         "/api/v1/contacts",
         json={
@@ -133,7 +132,7 @@ def test_impossible_phone_numbers_are_refused(editor: TestClient, db: Session, r
     assert db.scalar(select(Contact.id)) is None
 
 
-def test_emails_labels_and_visibility_are_validated(editor: TestClient) -> None:
+def test_emails_labels_and_visibility_are_validated(editor: ApiClient) -> None:
     def loc(payload: dict[str, Any]) -> list[Any]:
         response = editor.post(
             "/api/v1/contacts", json={"given_name": "A", "family_name": "B", **payload}
@@ -157,13 +156,13 @@ def test_emails_labels_and_visibility_are_validated(editor: TestClient) -> None:
     assert loc({"surname": "B"}) == ["body", "surname"]
 
 
-def test_duplicate_responsibilities_are_dropped(editor: TestClient) -> None:
+def test_duplicate_responsibilities_are_dropped(editor: ApiClient) -> None:
     created = contact(editor, responsibilities=["Skole", "skole", "SSP"])
     assert created["responsibilities"] == ["Skole", "SSP"]
 
 
 def test_reader_never_receives_restricted_values_or_notes(
-    editor: TestClient, reader: TestClient, admin: TestClient
+    editor: ApiClient, reader: ApiClient, admin: ApiClient
 ) -> None:
     created = contact(editor, **_full())
     for client in (editor, admin):
@@ -183,7 +182,7 @@ def test_reader_never_receives_restricted_values_or_notes(
     assert "privat" not in listed.text and "Foretrækker" not in listed.text
 
 
-def test_patch_changes_only_sent_fields_and_replaces_lists(editor: TestClient) -> None:
+def test_patch_changes_only_sent_fields_and_replaces_lists(editor: ApiClient) -> None:
     created = contact(editor, **_full())
     response = editor.patch(
         f"/api/v1/contacts/{created['id']}",
@@ -203,7 +202,7 @@ def test_patch_changes_only_sent_fields_and_replaces_lists(editor: TestClient) -
     assert body["updated_at"] > created["updated_at"]
 
 
-def test_patch_refuses_null_for_required_fields(editor: TestClient) -> None:
+def test_patch_refuses_null_for_required_fields(editor: ApiClient) -> None:
     created = contact(editor)
     for field in ("given_name", "family_name", "emails", "phones", "responsibilities", "archived"):
         response = editor.patch(f"/api/v1/contacts/{created['id']}", json={field: None})
@@ -212,7 +211,7 @@ def test_patch_refuses_null_for_required_fields(editor: TestClient) -> None:
     assert cleared.status_code == 200 and cleared.json()["job_title"] is None
 
 
-def test_etags_if_match_and_if_none_match(editor: TestClient) -> None:
+def test_etags_if_match_and_if_none_match(editor: ApiClient) -> None:
     created = contact(editor)
     path = f"/api/v1/contacts/{created['id']}"
     first = editor.get(path)
@@ -227,7 +226,7 @@ def test_etags_if_match_and_if_none_match(editor: TestClient) -> None:
     assert_problem(editor.delete(path, headers={"If-Match": etag}), 412)
 
 
-def test_unknown_and_malformed_ids(reader: TestClient, editor: TestClient) -> None:
+def test_unknown_and_malformed_ids(reader: ApiClient, editor: ApiClient) -> None:
     assert_problem(reader.get(f"/api/v1/contacts/{MISSING}"), 404, "not-found")
     assert_problem(editor.patch(f"/api/v1/contacts/{MISSING}", json={}), 404)
     assert_problem(editor.delete(f"/api/v1/contacts/{MISSING}"), 404)
@@ -236,7 +235,7 @@ def test_unknown_and_malformed_ids(reader: TestClient, editor: TestClient) -> No
     assert body["errors"][0]["loc"] == ["path", "contact_id"]
 
 
-def test_roles(reader: TestClient, editor: TestClient, anon: TestClient) -> None:
+def test_roles(reader: ApiClient, editor: ApiClient, anon: ApiClient) -> None:
     assert_problem(anon.get("/api/v1/contacts"), 401)
     assert_problem(
         reader.post("/api/v1/contacts", json={"given_name": "A", "family_name": "B"}), 403
@@ -248,7 +247,7 @@ def test_roles(reader: TestClient, editor: TestClient, anon: TestClient) -> None
     assert_problem(anon.get(f"/api/v1/contacts/{created['id']}.vcf"), 401)
 
 
-def test_archived_hidden_unless_asked(editor: TestClient, reader: TestClient) -> None:
+def test_archived_hidden_unless_asked(editor: ApiClient, reader: ApiClient) -> None:
     kept = contact(editor, given="Bo", family="Aagaard")
     gone = contact(editor, given="Eva", family="Holm", archived=True)
     assert [c["id"] for c in reader.get("/api/v1/contacts").json()["items"]] == [kept["id"]]
@@ -257,14 +256,14 @@ def test_archived_hidden_unless_asked(editor: TestClient, reader: TestClient) ->
     assert reader.get(f"/api/v1/contacts/{gone['id']}").json()["archived"] is True
 
 
-def test_delete_unreferenced_then_404(editor: TestClient, db: Session) -> None:
+def test_delete_unreferenced_then_404(editor: ApiClient, db: DbSession) -> None:
     created = contact(editor)
     assert editor.delete(f"/api/v1/contacts/{created['id']}").status_code == 204
     assert_problem(editor.get(f"/api/v1/contacts/{created['id']}"), 404)
     assert db.get(Contact, uuid.UUID(created["id"])) is None
 
 
-def test_delete_referenced_is_409_pointing_to_erase(editor: TestClient, db: Session) -> None:
+def test_delete_referenced_is_409_pointing_to_erase(editor: ApiClient, db: DbSession) -> None:
     created = contact(editor)
     _plan, body = plan_with_body(db)
     seat(db, body, created["id"])
@@ -279,7 +278,7 @@ def test_delete_referenced_is_409_pointing_to_erase(editor: TestClient, db: Sess
 
 
 def test_erase_wipes_the_person_and_keeps_the_id(
-    admin: TestClient, editor: TestClient, reader: TestClient, db: Session
+    admin: ApiClient, editor: ApiClient, reader: ApiClient, db: DbSession
 ) -> None:
     org = municipality(editor)
     created = contact(editor, given="Søren", family="Østergaard", **_full(org["id"]))
@@ -296,12 +295,13 @@ def test_erase_wipes_the_person_and_keeps_the_id(
     assert erased["emails"] == [] and erased["phones"] == []
     assert erased["responsibilities"] == [] and erased["notes"] is None
     assert erased["organization_id"] == org["id"]
+    membership_id = membership.id
     db.expire_all()
     row = db.get(Contact, uuid.UUID(created["id"]))
     assert row is not None
     assert (row.given_name, row.family_name, row.job_title, row.notes) == ("", "", None, None)
     assert row.emails == [] and row.phones == [] and row.search_text == ""
-    assert db.get(Membership, membership.id) is not None
+    assert db.get(Membership, membership_id) is not None
     # gone from the directory and from search, still there by id and for history
     assert reader.get("/api/v1/contacts").json()["total"] == 0
     assert (
@@ -327,11 +327,11 @@ def test_erase_wipes_the_person_and_keeps_the_id(
     assert len(db.scalars(select(Change).where(Change.action == "erased")).all()) == 1
 
 
-def test_erase_unknown_contact_is_404(admin: TestClient) -> None:
+def test_erase_unknown_contact_is_404(admin: ApiClient) -> None:
     assert_problem(admin.post(f"/api/v1/contacts/{MISSING}/erase"), 404)
 
 
-def test_writes_are_in_the_change_log(editor: TestClient, reader: TestClient) -> None:
+def test_writes_are_in_the_change_log(editor: ApiClient, reader: ApiClient) -> None:
     created = contact(editor, notes="hemmelig note")
     editor.patch(
         f"/api/v1/contacts/{created['id']}", json={"job_title": "Chef", "given_name": "Anna"}
@@ -350,10 +350,10 @@ def test_writes_are_in_the_change_log(editor: TestClient, reader: TestClient) ->
 
 
 def test_memberships_are_current_and_limited_to_the_keys_plans(
-    editor: TestClient,
-    db: Session,
+    editor: ApiClient,
+    db: DbSession,
     make_key: Callable[..., str],
-    client_for: Callable[[str | None], TestClient],
+    client_for: Callable[[str | None], ApiClient],
 ) -> None:
     created = contact(editor)
     plan_a, board_a = plan_with_body(db, "Plan A", "Bestyrelsen A")
@@ -389,13 +389,13 @@ def test_memberships_are_current_and_limited_to_the_keys_plans(
     )
 
 
-def test_organization_can_still_be_archived_not_deleted_with_contacts(editor: TestClient) -> None:
+def test_organization_can_still_be_archived_not_deleted_with_contacts(editor: ApiClient) -> None:
     org = organization(editor, name="Arbejdsgiver")
     contact(editor, organization_id=org["id"])
     assert_problem(editor.delete(f"/api/v1/organizations/{org['id']}"), 409)
 
 
-def test_meeting_attendance_also_blocks_deletion(editor: TestClient, db: Session) -> None:
+def test_meeting_attendance_also_blocks_deletion(editor: ApiClient, db: DbSession) -> None:
     from datetime import UTC, datetime
 
     from sqlalchemy import insert
@@ -423,9 +423,7 @@ def test_meeting_attendance_also_blocks_deletion(editor: TestClient, db: Session
     assert editor.get(f"/api/v1/contacts/{created['id']}").status_code == 200
 
 
-def test_export_queries_are_fixed(
-    editor: TestClient, reader: TestClient, count_queries: Any
-) -> None:
+def test_export_queries_are_fixed(editor: ApiClient, reader: ApiClient, count_queries: Any) -> None:
     org = municipality(editor)
     for i in range(3):
         contact(editor, given=f"P{i}", organization_id=org["id"])

@@ -1,10 +1,8 @@
 """The directory's demo data: the people other domains' demo data looks up, safely invented."""
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from app.demo import DEMO_ACTOR
 from app.directory.demo import seed_directory
+from tests.aio import ApiClient, DbSession, run
 
 KEYS = {
     "randers_tm_director": ("Randers Kommune", "Direktør for Teknik og Miljø"),
@@ -27,8 +25,8 @@ KEYS = {
 }
 
 
-def test_demo_contacts(db: Session, reader: TestClient, editor: TestClient) -> None:
-    demo = seed_directory(db, DEMO_ACTOR)
+def test_demo_contacts(db: DbSession, reader: ApiClient, editor: ApiClient) -> None:
+    demo = run(seed_directory(db.session, DEMO_ACTOR))
     db.commit()
     assert 35 <= len(demo.contacts) <= 45
     orgs_by_id = {o.id: o.name for o in demo.organizations.values()}

@@ -5,13 +5,13 @@ import io
 from typing import Any
 
 import vobject
-from fastapi.testclient import TestClient
 
+from tests.aio import ApiClient
 from tests.directory.contacts_support import contact
 from tests.helpers import assert_problem, municipality, organization
 
 
-def _anna(editor: TestClient) -> dict[str, Any]:
+def _anna(editor: ApiClient) -> dict[str, Any]:
     org = municipality(editor)
     return contact(
         editor,
@@ -37,7 +37,7 @@ def _cards(text: str) -> list[Any]:
     return list(vobject.readComponents(text))
 
 
-def test_single_vcard(editor: TestClient, reader: TestClient) -> None:
+def test_single_vcard(editor: ApiClient, reader: ApiClient) -> None:
     person = _anna(editor)
     response = editor.get(f"/api/v1/contacts/{person['id']}.vcf")
     assert response.status_code == 200
@@ -72,7 +72,7 @@ def test_single_vcard(editor: TestClient, reader: TestClient) -> None:
     assert "Intern" not in as_reader.text
 
 
-def test_vcard_escapes_and_folds(editor: TestClient) -> None:
+def test_vcard_escapes_and_folds(editor: ApiClient) -> None:
     org = organization(editor, name="Bolig; Drift, og Service A/S")
     person = contact(
         editor,
@@ -91,7 +91,7 @@ def test_vcard_escapes_and_folds(editor: TestClient) -> None:
     assert card.note.value == "Linje 1\nLinje 2; med komma, og \\ skråstreg"
 
 
-def test_list_vcard_follows_filters_and_visibility(editor: TestClient, reader: TestClient) -> None:
+def test_list_vcard_follows_filters_and_visibility(editor: ApiClient, reader: ApiClient) -> None:
     _anna(editor)
     contact(editor, given="Bo", family="Dahl", responsibilities=["SSP"])
     contact(editor, given="Eva", family="Holm", archived=True)
@@ -115,7 +115,7 @@ def _rows(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
-def test_csv_export(editor: TestClient, reader: TestClient) -> None:
+def test_csv_export(editor: ApiClient, reader: ApiClient) -> None:
     person = _anna(editor)
     contact(editor, given="Bo", family="=Dahl", job_title="Leder, SSP")
     response = editor.get("/api/v1/contacts.csv")
@@ -144,7 +144,7 @@ def test_csv_export(editor: TestClient, reader: TestClient) -> None:
     assert "privat" not in as_reader.text and "Intern" not in as_reader.text
 
 
-def test_export_routes_are_not_taken_for_ids(reader: TestClient, editor: TestClient) -> None:
+def test_export_routes_are_not_taken_for_ids(reader: ApiClient, editor: ApiClient) -> None:
     contact(editor)
     assert reader.get("/api/v1/contacts.vcf").status_code == 200
     assert reader.get("/api/v1/contacts.csv").status_code == 200
@@ -153,7 +153,7 @@ def test_export_routes_are_not_taken_for_ids(reader: TestClient, editor: TestCli
     assert_problem(reader.get("/api/v1/contacts.csv", params={"modified_since": "1"}), 422)
 
 
-def test_exports_are_declared_in_openapi(reader: TestClient) -> None:
+def test_exports_are_declared_in_openapi(reader: ApiClient) -> None:
     paths = reader.get("/openapi.json").json()["paths"]
     for path, media in (
         ("/api/v1/contacts.vcf", "text/vcard"),
@@ -165,7 +165,7 @@ def test_exports_are_declared_in_openapi(reader: TestClient) -> None:
         assert "application/problem+json" in operation["responses"]["401"]["content"]
 
 
-def test_writes_to_a_vcard_are_405(editor: TestClient) -> None:
+def test_writes_to_a_vcard_are_405(editor: ApiClient) -> None:
     person = contact(editor)
     for method in ("PATCH", "DELETE", "POST", "PUT"):
         response = editor.request(method, f"/api/v1/contacts/{person['id']}.vcf")

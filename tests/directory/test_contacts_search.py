@@ -1,22 +1,21 @@
 """Contact search, filters, order and the fixed number of queries per list."""
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
+from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
 from tests.directory.contacts_support import add_body, contact, plan_with_body, seat
 from tests.helpers import municipality, organization
 
 
-def _names(client: TestClient, **params: str) -> list[str]:
+def _names(client: ApiClient, **params: str) -> list[str]:
     response = client.get("/api/v1/contacts", params=params)
     assert response.status_code == 200, response.text
     return [c["display_name"] for c in response.json()["items"]]
 
 
 def test_search_is_case_insensitive_with_danish_letters(
-    editor: TestClient, reader: TestClient
+    editor: ApiClient, reader: ApiClient
 ) -> None:
     contact(editor, given="Søren", family="Østergaard")
     contact(editor, given="Åse", family="Ærø")
@@ -30,7 +29,7 @@ def test_search_is_case_insensitive_with_danish_letters(
 
 
 def test_search_covers_title_organization_and_responsibilities(
-    editor: TestClient, reader: TestClient
+    editor: ApiClient, reader: ApiClient
 ) -> None:
     org = organization(editor, name="Boligforeningen Gudenå", kind="housing_organization")
     contact(editor, given="Anna", family="Berg", job_title="Direktør for Teknik og Miljø")
@@ -44,7 +43,7 @@ def test_search_covers_title_organization_and_responsibilities(
     assert _names(reader, q="berg direktør") == []
 
 
-def test_percent_and_underscore_are_literal(editor: TestClient, reader: TestClient) -> None:
+def test_percent_and_underscore_are_literal(editor: ApiClient, reader: ApiClient) -> None:
     contact(editor, given="Anna", family="Berg", job_title="Leder 100% på_skolen")
     contact(editor, given="Bo", family="Holm", job_title="Leder 100 på skolen")
     assert _names(reader, q="%") == ["Anna Berg"]
@@ -55,7 +54,7 @@ def test_percent_and_underscore_are_literal(editor: TestClient, reader: TestClie
 
 
 def test_search_follows_changes_to_contact_and_organization(
-    editor: TestClient, reader: TestClient
+    editor: ApiClient, reader: ApiClient
 ) -> None:
     org = organization(editor, name="Boligselskabet Kronjylland", kind="housing_organization")
     other = organization(editor, name="Vestkystens Boligselskab", kind="housing_organization")
@@ -82,7 +81,7 @@ def test_search_follows_changes_to_contact_and_organization(
     assert _names(reader, q="vestkyst") == []
 
 
-def test_filters(editor: TestClient, reader: TestClient) -> None:
+def test_filters(editor: ApiClient, reader: ApiClient) -> None:
     randers = municipality(editor)
     police = organization(editor, name="Østjyllands Politi", kind="police")
     contact(
@@ -105,7 +104,7 @@ def test_filters(editor: TestClient, reader: TestClient) -> None:
     assert _names(reader, q="skole") == ["Anna Berg", "Eva Holm"]
 
 
-def test_invalid_filters_are_422(reader: TestClient) -> None:
+def test_invalid_filters_are_422(reader: ApiClient) -> None:
     for params in (
         {"organization_kind": "bank"},
         {"role": "king"},
@@ -121,7 +120,7 @@ def test_invalid_filters_are_422(reader: TestClient) -> None:
 
 
 def test_order_is_family_then_given_name_in_danish_order(
-    editor: TestClient, reader: TestClient
+    editor: ApiClient, reader: ApiClient
 ) -> None:
     for given, family in [
         ("Åse", "Østergaard"),
@@ -144,7 +143,7 @@ def test_order_is_family_then_given_name_in_danish_order(
     ]
 
 
-def test_paging_total_and_links(editor: TestClient, reader: TestClient) -> None:
+def test_paging_total_and_links(editor: ApiClient, reader: ApiClient) -> None:
     for i in range(5):
         contact(editor, given=f"Person {i}", family="Hansen")
     page = reader.get("/api/v1/contacts", params={"limit": 2, "offset": 2})
@@ -163,7 +162,7 @@ def test_paging_total_and_links(editor: TestClient, reader: TestClient) -> None:
     assert none["items"] == [] and none["total"] == 0
 
 
-def test_modified_since(editor: TestClient, reader: TestClient) -> None:
+def test_modified_since(editor: ApiClient, reader: ApiClient) -> None:
     first = contact(editor, given="Anna", family="Berg")
     second = contact(editor, given="Bo", family="Dahl")
     listed = reader.get("/api/v1/contacts", params={"modified_since": second["updated_at"]}).json()
@@ -174,7 +173,7 @@ def test_modified_since(editor: TestClient, reader: TestClient) -> None:
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, db: Session, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
 ) -> None:
     randers = municipality(editor)
     police = organization(editor, name="Østjyllands Politi", kind="police")
@@ -213,7 +212,7 @@ def test_list_runs_a_fixed_number_of_queries(
 
 
 def test_single_get_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, db: Session, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
 ) -> None:
     person = contact(editor, organization_id=municipality(editor)["id"])
     plan, board = plan_with_body(db)
@@ -229,8 +228,8 @@ def test_single_get_runs_a_fixed_number_of_queries(
 
 
 def test_broad_search_takes_the_counting_path(
-    editor: TestClient,
-    reader: TestClient,
+    editor: ApiClient,
+    reader: ApiClient,
     count_queries: QueryCounter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -257,7 +256,7 @@ def test_broad_search_takes_the_counting_path(
 
 
 def test_an_organization_change_moves_its_contacts_updated_at(
-    editor: TestClient, reader: TestClient
+    editor: ApiClient, reader: ApiClient
 ) -> None:
     org = organization(editor, name="Boligforeningen Gudenå", kind="housing_organization")
     person = contact(editor, given="Anna", family="Berg", organization_id=org["id"])

@@ -4,15 +4,13 @@ database (the directory's own API is tested there)."""
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from app.core.schemas import fold
 from app.directory.models import Contact
+from tests.aio import ApiClient, DbSession
 from tests.helpers import create, municipality, organization
 
 
-def plan(client: TestClient, municipality_id: str | None = None, **fields: Any) -> dict[str, Any]:
+def plan(client: ApiClient, municipality_id: str | None = None, **fields: Any) -> dict[str, Any]:
     """Create a plan (with a new municipality unless one is given)."""
     if municipality_id is None:
         municipality_id = municipality(client, name=f"Kommune {uuid.uuid4().hex[:6]}")["id"]
@@ -24,14 +22,14 @@ def plan(client: TestClient, municipality_id: str | None = None, **fields: Any) 
     return create(client, "/api/v1/plans", payload)
 
 
-def body(client: TestClient, plan_id: str, kind: str = "board", **fields: Any) -> dict[str, Any]:
+def body(client: ApiClient, plan_id: str, kind: str = "board", **fields: Any) -> dict[str, Any]:
     """Create a body of a plan."""
     payload: dict[str, Any] = {"plan_id": plan_id, "kind": kind, "name": kind.title(), **fields}
     return create(client, "/api/v1/bodies", payload)
 
 
 def member(
-    client: TestClient, body_id: str, contact_id: uuid.UUID | str, **fields: Any
+    client: ApiClient, body_id: str, contact_id: uuid.UUID | str, **fields: Any
 ) -> dict[str, Any]:
     """Give a contact a seat in a body."""
     payload: dict[str, Any] = {"contact_id": str(contact_id), **fields}
@@ -39,7 +37,7 @@ def member(
 
 
 def contact(
-    db: Session,
+    db: DbSession,
     given: str = "Anna",
     family: str = "Berg",
     organization_id: str | uuid.UUID | None = None,
@@ -61,6 +59,6 @@ def contact(
     return row.id
 
 
-def housing(client: TestClient, name: str = "Boligforeningen Gudenå") -> dict[str, Any]:
+def housing(client: ApiClient, name: str = "Boligforeningen Gudenå") -> dict[str, Any]:
     """A housing organisation."""
     return organization(client, name=name, kind="housing_organization")

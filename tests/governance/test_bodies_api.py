@@ -2,18 +2,17 @@
 
 import uuid
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.governance.models import Body
+from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
 from tests.governance.factories import body, contact, member, plan
 from tests.helpers import assert_problem
 
 
-def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_create_get_and_list(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     created = body(
         editor,
@@ -35,7 +34,7 @@ def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session
     assert row is not None and row.meeting_rotation == ["plan_review", "urban_development"]
 
 
-def test_create_answers_location(editor: TestClient) -> None:
+def test_create_answers_location(editor: ApiClient) -> None:
     p = plan(editor)
     response = editor.post(
         "/api/v1/bodies", json={"plan_id": p["id"], "kind": "other", "name": "Netværk"}
@@ -44,14 +43,14 @@ def test_create_answers_location(editor: TestClient) -> None:
     assert response.headers["location"] == f"/api/v1/bodies/{response.json()['id']}"
 
 
-def test_rotation_defaults_by_kind(editor: TestClient) -> None:
+def test_rotation_defaults_by_kind(editor: ApiClient) -> None:
     p = plan(editor)
     assert body(editor, p["id"], "board")["meeting_rotation"] == ["plan_review"]
     for kind in ("steering_group", "working_group", "follow_up_group", "secretariat", "other"):
         assert body(editor, p["id"], kind)["meeting_rotation"] == ["regular"]
 
 
-def test_rotation_is_a_non_empty_list_of_modes(editor: TestClient) -> None:
+def test_rotation_is_a_non_empty_list_of_modes(editor: ApiClient) -> None:
     p = plan(editor)
     for rotation in ([], ["weekly"], "plan_review"):
         response = editor.post(
@@ -71,14 +70,14 @@ def test_rotation_is_a_non_empty_list_of_modes(editor: TestClient) -> None:
     assert response.json()["meeting_rotation"] == ["plan_review", "urban_development"]
 
 
-def test_plan_must_exist(editor: TestClient) -> None:
+def test_plan_must_exist(editor: ApiClient) -> None:
     response = editor.post(
         "/api/v1/bodies", json={"plan_id": str(uuid.uuid4()), "kind": "board", "name": "B"}
     )
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "plan_id"]
 
 
-def test_single_active_board_per_plan(editor: TestClient, db: Session) -> None:
+def test_single_active_board_per_plan(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     first = body(editor, p["id"], "board", name="Bestyrelsen")
     response = editor.post(
@@ -103,7 +102,7 @@ def test_single_active_board_per_plan(editor: TestClient, db: Session) -> None:
     assert body(editor, plan(editor)["id"], "board")["kind"] == "board"
 
 
-def test_reports_to_a_body_of_the_same_plan(editor: TestClient) -> None:
+def test_reports_to_a_body_of_the_same_plan(editor: ApiClient) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")
     group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
@@ -122,7 +121,7 @@ def test_reports_to_a_body_of_the_same_plan(editor: TestClient) -> None:
         assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "reports_to_id"]
 
 
-def test_reporting_lines_make_no_cycle(editor: TestClient) -> None:
+def test_reporting_lines_make_no_cycle(editor: ApiClient) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")
     group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
@@ -139,7 +138,7 @@ def test_reporting_lines_make_no_cycle(editor: TestClient) -> None:
     assert response.json()["reports_to_id"] is None
 
 
-def test_plan_cannot_change(editor: TestClient) -> None:
+def test_plan_cannot_change(editor: ApiClient) -> None:
     p = plan(editor)
     board = body(editor, p["id"])
     other = plan(editor)
@@ -147,7 +146,7 @@ def test_plan_cannot_change(editor: TestClient) -> None:
     assert_problem(response, 422)
 
 
-def test_filters_and_order(editor: TestClient, reader: TestClient) -> None:
+def test_filters_and_order(editor: ApiClient, reader: ApiClient) -> None:
     p = plan(editor)
     q = plan(editor)
     body(editor, p["id"], "steering_group", name="Styregruppen")
@@ -165,13 +164,13 @@ def test_filters_and_order(editor: TestClient, reader: TestClient) -> None:
     assert_problem(reader.get("/api/v1/bodies", params={"kind": "committee"}), 422)
 
 
-def test_delete_unreferenced_body(editor: TestClient) -> None:
+def test_delete_unreferenced_body(editor: ApiClient) -> None:
     board = body(editor, plan(editor)["id"])
     assert editor.delete(f"/api/v1/bodies/{board['id']}").status_code == 204
     assert_problem(editor.get(f"/api/v1/bodies/{board['id']}"), 404)
 
 
-def test_delete_referenced_body_is_409(editor: TestClient, db: Session) -> None:
+def test_delete_referenced_body_is_409(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     board = body(editor, p["id"])
     group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
@@ -182,7 +181,7 @@ def test_delete_referenced_body_is_409(editor: TestClient, db: Session) -> None:
     assert db.get(Body, uuid.UUID(group["id"])) is not None
 
 
-def test_reader_cannot_write(editor: TestClient, reader: TestClient) -> None:
+def test_reader_cannot_write(editor: ApiClient, reader: ApiClient) -> None:
     p = plan(editor)
     board = body(editor, p["id"])
     payload = {"plan_id": p["id"], "kind": "other", "name": "X"}
@@ -191,7 +190,7 @@ def test_reader_cannot_write(editor: TestClient, reader: TestClient) -> None:
     assert_problem(reader.delete(f"/api/v1/bodies/{board['id']}"), 403)
 
 
-def test_etags(editor: TestClient) -> None:
+def test_etags(editor: ApiClient) -> None:
     board = body(editor, plan(editor)["id"])
     url = f"/api/v1/bodies/{board['id']}"
     etag = editor.get(url).headers["etag"]
@@ -200,7 +199,7 @@ def test_etags(editor: TestClient) -> None:
     assert editor.patch(url, json={"name": "X"}, headers={"If-Match": etag}).status_code == 200
 
 
-def test_writes_are_logged_with_the_plan(editor: TestClient, db: Session) -> None:
+def test_writes_are_logged_with_the_plan(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     board = body(editor, p["id"])
     editor.patch(f"/api/v1/bodies/{board['id']}", json={"name": "Bestyrelsen", "active": True})
@@ -216,7 +215,7 @@ def test_writes_are_logged_with_the_plan(editor: TestClient, db: Session) -> Non
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, count_queries: QueryCounter
 ) -> None:
     p = plan(editor)
     body(editor, p["id"])

@@ -2,20 +2,19 @@
 
 import uuid
 
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.demo import DEMO_ACTOR
 from app.directory.demo import seed_directory
 from app.governance.check import STRUCTURE_RULES
 from app.governance.demo import seed_governance
+from tests.aio import ApiClient, DbSession, run
 
 
-def test_demo_tells_both_stories(db: Session, reader: TestClient) -> None:
-    directory = seed_directory(db, DEMO_ACTOR)
-    demo = seed_governance(db, DEMO_ACTOR, directory)
+def test_demo_tells_both_stories(db: DbSession, reader: ApiClient) -> None:
+    directory = run(seed_directory(db.session, DEMO_ACTOR))
+    demo = run(seed_governance(db.session, DEMO_ACTOR, directory))
     db.commit()
     assert demo.counts() == {"plans": 2, "bodies": 3, "memberships": 19}
     people = {c.id: key for key, c in directory.contacts.items()}

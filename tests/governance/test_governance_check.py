@@ -3,17 +3,15 @@
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from app.governance.check import STRUCTURE_RULES, sort_findings
 from app.governance.schemas import Finding, Severity, Subject
+from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
 from tests.governance.factories import body, contact, housing, member, plan
 from tests.helpers import assert_problem, municipality
 
 
-def _check(client: TestClient, plan_id: str) -> list[dict[str, Any]]:
+def _check(client: ApiClient, plan_id: str) -> list[dict[str, Any]]:
     """The structure rules' findings (the meetings' rules are tested with the meetings)."""
     response = client.get(f"/api/v1/plans/{plan_id}/governance-check")
     assert response.status_code == 200, response.text
@@ -25,7 +23,7 @@ def _rules(findings: list[dict[str, Any]]) -> list[str]:
     return [f["rule"] for f in findings]
 
 
-def _healthy(editor: TestClient, db: Session) -> dict[str, Any]:
+def _healthy(editor: ApiClient, db: DbSession) -> dict[str, Any]:
     """A plan that passes every rule: a chaired board with both partners, a linked group."""
     randers = municipality(editor)
     gudenaa = housing(editor)
@@ -49,14 +47,14 @@ def _healthy(editor: TestClient, db: Session) -> dict[str, Any]:
     }
 
 
-def test_healthy_plan_has_no_findings(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_healthy_plan_has_no_findings(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     world = _healthy(editor, db)
     response = reader.get(f"/api/v1/plans/{world['plan']['id']}/governance-check")
     assert response.headers["etag"]
     assert _check(reader, world["plan"]["id"]) == []
 
 
-def test_board_missing(editor: TestClient) -> None:
+def test_board_missing(editor: ApiClient) -> None:
     p = plan(editor)
     body(editor, p["id"], "steering_group")
     body(editor, p["id"], "board", name="Tidligere bestyrelse", active=False)
@@ -72,7 +70,7 @@ def test_board_missing(editor: TestClient) -> None:
     assert "board" in findings[0]["message"]
 
 
-def test_chair_missing(editor: TestClient, db: Session) -> None:
+def test_chair_missing(editor: ApiClient, db: DbSession) -> None:
     world = _healthy(editor, db)
     editor.patch(f"/api/v1/memberships/{world['chair']['id']}", json={"role": "vice_chair"})
     findings = _check(editor, world["plan"]["id"])
@@ -87,7 +85,7 @@ def test_chair_missing(editor: TestClient, db: Session) -> None:
     assert "chair-missing" in _rules(_check(editor, world["plan"]["id"]))
 
 
-def test_management_representation(editor: TestClient, db: Session) -> None:
+def test_management_representation(editor: ApiClient, db: DbSession) -> None:
     world = _healthy(editor, db)
     kronjylland = housing(editor, "Boligselskabet Kronjylland")
     editor.patch(
@@ -115,7 +113,7 @@ def test_management_representation(editor: TestClient, db: Session) -> None:
     assert "management-representation" in _rules(findings)
 
 
-def test_liaison_missing(editor: TestClient, db: Session) -> None:
+def test_liaison_missing(editor: ApiClient, db: DbSession) -> None:
     world = _healthy(editor, db)
     editor.delete(f"/api/v1/memberships/{world['link']['id']}")
     findings = _check(editor, world["plan"]["id"])
@@ -127,7 +125,7 @@ def test_liaison_missing(editor: TestClient, db: Session) -> None:
     assert _check(editor, world["plan"]["id"]) == []
 
 
-def test_findings_ordered_by_severity_then_rule(editor: TestClient, db: Session) -> None:
+def test_findings_ordered_by_severity_then_rule(editor: ApiClient, db: DbSession) -> None:
     randers = municipality(editor)
     p = plan(editor, randers["id"], partner_ids=[housing(editor)["id"]])
     board = body(editor, p["id"], "board")
@@ -161,12 +159,12 @@ def test_sort_findings_keeps_each_rules_order() -> None:
     assert [f.message for f in sort_findings(unsorted)] == ["3", "4", "2", "5", "1"]
 
 
-def test_unknown_plan_is_404(reader: TestClient) -> None:
+def test_unknown_plan_is_404(reader: ApiClient) -> None:
     assert_problem(reader.get(f"/api/v1/plans/{uuid.uuid4()}/governance-check"), 404)
 
 
 def test_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, db: Session, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
 ) -> None:
     small = _healthy(editor, db)
     large = _healthy(editor, db)

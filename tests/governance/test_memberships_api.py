@@ -2,22 +2,21 @@
 
 import uuid
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.governance.models import Membership
+from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
 from tests.governance.factories import body, contact, housing, member, plan
 from tests.helpers import assert_problem
 
 
-def _board(editor: TestClient) -> dict[str, object]:
+def _board(editor: ApiClient) -> dict[str, object]:
     return body(editor, plan(editor)["id"], "board", name="Bestyrelsen")
 
 
-def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_create_get_and_list(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     gudenaa = housing(editor)
     anna = contact(db, "Anna", "Berg", gudenaa["id"])
@@ -43,7 +42,7 @@ def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session
     assert row is not None and row.on_behalf_of_id == uuid.UUID(gudenaa["id"])
 
 
-def test_create_answers_location(editor: TestClient, db: Session) -> None:
+def test_create_answers_location(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     response = editor.post(
         f"/api/v1/bodies/{board['id']}/memberships", json={"contact_id": str(contact(db))}
@@ -53,7 +52,7 @@ def test_create_answers_location(editor: TestClient, db: Session) -> None:
     assert response.json()["role"] == "member"
 
 
-def test_voting_right_defaults_by_role(editor: TestClient, db: Session) -> None:
+def test_voting_right_defaults_by_role(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     secretary = member(editor, str(board["id"]), contact(db, "Sara"), role="secretary")
     observer = member(editor, str(board["id"]), contact(db, "Ole"), role="observer")
@@ -64,7 +63,7 @@ def test_voting_right_defaults_by_role(editor: TestClient, db: Session) -> None:
     assert voting_observer["voting_right"] is True
 
 
-def test_references_must_exist(editor: TestClient, db: Session) -> None:
+def test_references_must_exist(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     url = f"/api/v1/bodies/{board['id']}/memberships"
     anna = str(contact(db))
@@ -83,7 +82,7 @@ def test_references_must_exist(editor: TestClient, db: Session) -> None:
     assert db.scalar(select(Membership.contact_id)) == uuid.UUID(anna)
 
 
-def test_substitute_for_another_member(editor: TestClient, db: Session) -> None:
+def test_substitute_for_another_member(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     anna, bo = contact(db, "Anna"), contact(db, "Bo")
     sub = member(editor, str(board["id"]), bo, role="substitute", substitute_for_id=str(anna))
@@ -91,7 +90,7 @@ def test_substitute_for_another_member(editor: TestClient, db: Session) -> None:
     assert sub["voting_right"] is False
 
 
-def test_end_not_before_start(editor: TestClient, db: Session) -> None:
+def test_end_not_before_start(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     url = f"/api/v1/bodies/{board['id']}/memberships"
     payload = {"contact_id": str(contact(db)), "start_date": "2024-05-01", "end_date": "2024-04-30"}
@@ -105,7 +104,7 @@ def test_end_not_before_start(editor: TestClient, db: Session) -> None:
     assert one_day["end_date"] == "2024-05-01"
 
 
-def test_same_role_twice_over_overlapping_dates_is_409(editor: TestClient, db: Session) -> None:
+def test_same_role_twice_over_overlapping_dates_is_409(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     bid = str(board["id"])
     url = f"/api/v1/bodies/{bid}/memberships"
@@ -130,7 +129,7 @@ def test_same_role_twice_over_overlapping_dates_is_409(editor: TestClient, db: S
     assert_problem(response, 409)
 
 
-def test_patch_changes_only_sent_fields(editor: TestClient, db: Session) -> None:
+def test_patch_changes_only_sent_fields(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     created = member(editor, str(board["id"]), contact(db), note="Ny", start_date="2024-01-01")
     response = editor.patch(
@@ -148,7 +147,7 @@ def test_patch_changes_only_sent_fields(editor: TestClient, db: Session) -> None
     assert_problem(response, 422)
 
 
-def test_filters_and_order(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_filters_and_order(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     bid = str(board["id"])
     old = member(editor, bid, contact(db, "Gammel"), start_date="2019-01-01", end_date="2021-12-31")
@@ -171,7 +170,7 @@ def test_filters_and_order(editor: TestClient, reader: TestClient, db: Session) 
     assert_problem(reader.get(f"/api/v1/bodies/{uuid.uuid4()}/memberships"), 404)
 
 
-def test_delete(editor: TestClient, db: Session) -> None:
+def test_delete(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     created = member(editor, str(board["id"]), contact(db))
     assert editor.delete(f"/api/v1/memberships/{created['id']}").status_code == 204
@@ -179,7 +178,7 @@ def test_delete(editor: TestClient, db: Session) -> None:
     assert db.scalar(select(Membership.id)) is None
 
 
-def test_contact_with_memberships_cannot_be_deleted(editor: TestClient, db: Session) -> None:
+def test_contact_with_memberships_cannot_be_deleted(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     anna = contact(db)
     member(editor, str(board["id"]), anna)
@@ -187,7 +186,7 @@ def test_contact_with_memberships_cannot_be_deleted(editor: TestClient, db: Sess
     assert_problem(response, 409)
 
 
-def test_reader_cannot_write(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_reader_cannot_write(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     anna = contact(db)
     created = member(editor, str(board["id"]), anna)
@@ -197,7 +196,7 @@ def test_reader_cannot_write(editor: TestClient, reader: TestClient, db: Session
     assert_problem(reader.delete(f"/api/v1/memberships/{created['id']}"), 403)
 
 
-def test_etags(editor: TestClient, db: Session) -> None:
+def test_etags(editor: ApiClient, db: DbSession) -> None:
     created = member(editor, str(_board(editor)["id"]), contact(db))
     url = f"/api/v1/memberships/{created['id']}"
     etag = editor.get(url).headers["etag"]
@@ -207,7 +206,7 @@ def test_etags(editor: TestClient, db: Session) -> None:
     assert editor.delete(url, headers={"If-Match": etag}).status_code == 204
 
 
-def test_writes_are_logged_with_the_plan(editor: TestClient, db: Session) -> None:
+def test_writes_are_logged_with_the_plan(editor: ApiClient, db: DbSession) -> None:
     board = _board(editor)
     created = member(editor, str(board["id"]), contact(db))
     editor.patch(f"/api/v1/memberships/{created['id']}", json={"note": "n", "role": "member"})
@@ -223,7 +222,7 @@ def test_writes_are_logged_with_the_plan(editor: TestClient, db: Session) -> Non
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, db: Session, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
 ) -> None:
     board = _board(editor)
     url = f"/api/v1/bodies/{board['id']}/memberships"

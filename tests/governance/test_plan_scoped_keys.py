@@ -5,16 +5,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from app.core.security import Role
+from tests.aio import ApiClient, DbSession
 from tests.governance.factories import body, contact, member, plan
 from tests.helpers import assert_problem, municipality
 
 
 @pytest.fixture
-def world(editor: TestClient, db: Session) -> dict[str, Any]:
+def world(editor: ApiClient, db: DbSession) -> dict[str, Any]:
     """Two plans, each with a board and a member."""
     mine = plan(editor, name="Min plan")
     theirs = plan(editor, name="Deres plan")
@@ -36,15 +35,15 @@ def world(editor: TestClient, db: Session) -> dict[str, Any]:
 def scoped(
     world: dict[str, Any],
     make_key: Callable[..., str],
-    client_for: Callable[[str | None], TestClient],
-) -> Callable[[Role], TestClient]:
+    client_for: Callable[[str | None], ApiClient],
+) -> Callable[[Role], ApiClient]:
     """A client whose key is limited to the first plan."""
     return lambda role: client_for(
         make_key(role, f"scoped-{role}", [uuid.UUID(world["mine"]["id"])])
     )
 
 
-def test_plans(world: dict[str, Any], scoped: Callable[[Role], TestClient]) -> None:
+def test_plans(world: dict[str, Any], scoped: Callable[[Role], ApiClient]) -> None:
     client = scoped(Role.editor)
     listing = client.get("/api/v1/plans").json()
     assert [p["id"] for p in listing["items"]] == [world["mine"]["id"]]
@@ -63,7 +62,7 @@ def test_plans(world: dict[str, Any], scoped: Callable[[Role], TestClient]) -> N
 
 
 def test_a_scoped_key_cannot_create_plans(
-    editor: TestClient, scoped: Callable[[Role], TestClient]
+    editor: ApiClient, scoped: Callable[[Role], ApiClient]
 ) -> None:
     randers = municipality(editor, "Aarhus Kommune", "751")
     response = scoped(Role.admin).post(
@@ -72,7 +71,7 @@ def test_a_scoped_key_cannot_create_plans(
     assert_problem(response, 403)
 
 
-def test_bodies(world: dict[str, Any], scoped: Callable[[Role], TestClient]) -> None:
+def test_bodies(world: dict[str, Any], scoped: Callable[[Role], ApiClient]) -> None:
     client = scoped(Role.editor)
     listing = client.get("/api/v1/bodies").json()
     assert [b["id"] for b in listing["items"]] == [world["my_board"]["id"]]
@@ -92,7 +91,7 @@ def test_bodies(world: dict[str, Any], scoped: Callable[[Role], TestClient]) -> 
 
 
 def test_memberships(
-    world: dict[str, Any], scoped: Callable[[Role], TestClient], db: Session
+    world: dict[str, Any], scoped: Callable[[Role], ApiClient], db: DbSession
 ) -> None:
     client = scoped(Role.editor)
     their_list = f"/api/v1/bodies/{world['their_board']['id']}/memberships"
@@ -108,7 +107,7 @@ def test_memberships(
 
 
 def test_change_feed_shows_only_the_keys_plans(
-    world: dict[str, Any], scoped: Callable[[Role], TestClient], editor: TestClient
+    world: dict[str, Any], scoped: Callable[[Role], ApiClient], editor: ApiClient
 ) -> None:
     editor.patch(f"/api/v1/plans/{world['theirs']['id']}", json={"name": "Deres plan 2"})
     editor.patch(f"/api/v1/plans/{world['mine']['id']}", json={"name": "Min plan 2"})
@@ -123,7 +122,7 @@ def test_change_feed_shows_only_the_keys_plans(
 
 
 def test_a_scoped_reader_cannot_write(
-    world: dict[str, Any], scoped: Callable[[Role], TestClient]
+    world: dict[str, Any], scoped: Callable[[Role], ApiClient]
 ) -> None:
     client = scoped(Role.reader)
     assert_problem(client.patch(f"/api/v1/plans/{world['mine']['id']}", json={"name": "X"}), 403)

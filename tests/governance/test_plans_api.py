@@ -2,12 +2,11 @@
 
 import uuid
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.governance.models import Plan, PlanPartner
+from tests.aio import ApiClient, DbSession
 from tests.governance.factories import body, housing, plan
 from tests.helpers import assert_problem, municipality, organization
 
@@ -19,7 +18,7 @@ DEFAULT_2019 = [
 ]
 
 
-def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_create_get_and_list(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     randers = municipality(editor)
     gudenaa = housing(editor)
     created = plan(
@@ -55,7 +54,7 @@ def test_create_get_and_list(editor: TestClient, reader: TestClient, db: Session
     assert links == [uuid.UUID(gudenaa["id"])]
 
 
-def test_create_answers_location_and_defaults(editor: TestClient) -> None:
+def test_create_answers_location_and_defaults(editor: ApiClient) -> None:
     randers = municipality(editor)
     response = editor.post(
         "/api/v1/plans", json={"name": "Ny plan", "municipality_id": randers["id"]}
@@ -68,14 +67,14 @@ def test_create_answers_location_and_defaults(editor: TestClient) -> None:
     assert body_["focus_areas"] == []  # no funding round, no default list
 
 
-def test_explicit_focus_areas_are_kept(editor: TestClient) -> None:
+def test_explicit_focus_areas_are_kept(editor: ApiClient) -> None:
     areas = [{"key": "youth", "name": "Unge"}]
     created = plan(editor, funding_round="2019-2026", focus_areas=areas)
     assert created["focus_areas"] == areas
     assert plan(editor, funding_round="2019-2026", focus_areas=[])["focus_areas"] == []
 
 
-def test_focus_area_keys_are_unique_codes(editor: TestClient) -> None:
+def test_focus_area_keys_are_unique_codes(editor: ApiClient) -> None:
     randers = municipality(editor)
     for areas in (
         [{"key": "a", "name": "A"}, {"key": "a", "name": "B"}],
@@ -89,7 +88,7 @@ def test_focus_area_keys_are_unique_codes(editor: TestClient) -> None:
         assert body_["errors"][0]["loc"][:2] == ["body", "focus_areas"]
 
 
-def test_municipality_must_be_a_municipality(editor: TestClient, db: Session) -> None:
+def test_municipality_must_be_a_municipality(editor: ApiClient, db: DbSession) -> None:
     other = organization(editor, name="Politiet", kind="police")
     body_ = assert_problem(
         editor.post("/api/v1/plans", json={"name": "P", "municipality_id": other["id"]}), 422
@@ -103,7 +102,7 @@ def test_municipality_must_be_a_municipality(editor: TestClient, db: Session) ->
     assert db.scalar(select(Plan.id)) is None
 
 
-def test_partners_must_exist(editor: TestClient) -> None:
+def test_partners_must_exist(editor: ApiClient) -> None:
     randers = municipality(editor)
     response = editor.post(
         "/api/v1/plans",
@@ -112,7 +111,7 @@ def test_partners_must_exist(editor: TestClient) -> None:
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "partner_ids"]
 
 
-def test_period_start_before_end(editor: TestClient) -> None:
+def test_period_start_before_end(editor: ApiClient) -> None:
     randers = municipality(editor)
     payload = {
         "name": "P",
@@ -128,7 +127,7 @@ def test_period_start_before_end(editor: TestClient) -> None:
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "period_end"]
 
 
-def test_patch_changes_only_sent_fields(editor: TestClient, db: Session) -> None:
+def test_patch_changes_only_sent_fields(editor: ApiClient, db: DbSession) -> None:
     gudenaa = housing(editor)
     kronjylland = housing(editor, "Boligselskabet Kronjylland")
     created = plan(editor, funding_round="2019-2026", partner_ids=[gudenaa["id"]])
@@ -149,7 +148,7 @@ def test_patch_changes_only_sent_fields(editor: TestClient, db: Session) -> None
         assert_problem(editor.patch(f"/api/v1/plans/{created['id']}", json={field: None}), 422)
 
 
-def test_filters_and_order_by_name(editor: TestClient, reader: TestClient) -> None:
+def test_filters_and_order_by_name(editor: ApiClient, reader: ApiClient) -> None:
     randers = municipality(editor)
     varde = municipality(editor, "Varde Kommune", "573")
     plan(editor, randers["id"], name="Ærøvej")
@@ -167,7 +166,7 @@ def test_filters_and_order_by_name(editor: TestClient, reader: TestClient) -> No
     assert listing.json()["total"] == 3
 
 
-def test_etags_and_conditional_requests(editor: TestClient) -> None:
+def test_etags_and_conditional_requests(editor: ApiClient) -> None:
     created = plan(editor)
     url = f"/api/v1/plans/{created['id']}"
     first = editor.get(url)
@@ -180,7 +179,7 @@ def test_etags_and_conditional_requests(editor: TestClient) -> None:
     assert_problem(editor.delete(url, headers={"If-Match": etag}), 412)
 
 
-def test_delete_plan_without_bodies(editor: TestClient, db: Session) -> None:
+def test_delete_plan_without_bodies(editor: ApiClient, db: DbSession) -> None:
     gudenaa = housing(editor)
     created = plan(editor, partner_ids=[gudenaa["id"]])
     assert editor.delete(f"/api/v1/plans/{created['id']}").status_code == 204
@@ -188,14 +187,14 @@ def test_delete_plan_without_bodies(editor: TestClient, db: Session) -> None:
     assert db.scalar(select(PlanPartner.plan_id)) is None
 
 
-def test_delete_plan_with_bodies_is_409(editor: TestClient) -> None:
+def test_delete_plan_with_bodies_is_409(editor: ApiClient) -> None:
     created = plan(editor)
     body(editor, created["id"])
     assert_problem(editor.delete(f"/api/v1/plans/{created['id']}"), 409)
     assert editor.get(f"/api/v1/plans/{created['id']}").status_code == 200
 
 
-def test_reader_cannot_write(editor: TestClient, reader: TestClient) -> None:
+def test_reader_cannot_write(editor: ApiClient, reader: ApiClient) -> None:
     created = plan(editor)
     randers = municipality(editor, "Aarhus Kommune", "751")
     assert_problem(
@@ -205,13 +204,13 @@ def test_reader_cannot_write(editor: TestClient, reader: TestClient) -> None:
     assert_problem(reader.delete(f"/api/v1/plans/{created['id']}"), 403)
 
 
-def test_anonymous_gets_401_not_404(anon: TestClient) -> None:
+def test_anonymous_gets_401_not_404(anon: ApiClient) -> None:
     assert_problem(anon.get(f"/api/v1/plans/{uuid.uuid4()}"), 401)
     assert_problem(anon.get("/api/v1/plans"), 401)
 
 
 def test_writes_are_in_the_change_log_with_the_plan(
-    editor: TestClient, reader: TestClient, db: Session
+    editor: ApiClient, reader: ApiClient, db: DbSession
 ) -> None:
     created = plan(editor, name="Logget")
     editor.patch(f"/api/v1/plans/{created['id']}", json={"name": "Logget 2", "areas": []})
@@ -225,7 +224,7 @@ def test_writes_are_in_the_change_log_with_the_plan(
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, count_queries: object
+    editor: ApiClient, reader: ApiClient, count_queries: object
 ) -> None:
     from tests.conftest import QueryCounter
 
@@ -244,7 +243,7 @@ def test_list_runs_a_fixed_number_of_queries(
     assert count_queries.count == few
 
 
-def test_patch_municipality_must_be_a_municipality(editor: TestClient) -> None:
+def test_patch_municipality_must_be_a_municipality(editor: ApiClient) -> None:
     created = plan(editor)
     police = organization(editor, name="Østjyllands Politi", kind="police")
     response = editor.patch(
@@ -256,7 +255,7 @@ def test_patch_municipality_must_be_a_municipality(editor: TestClient) -> None:
     assert response.json()["municipality_id"] == varde["id"]
 
 
-def test_modified_since(editor: TestClient, reader: TestClient) -> None:
+def test_modified_since(editor: ApiClient, reader: ApiClient) -> None:
     first = plan(editor, name="Først")
     second = plan(editor, name="Siden")
     editor.patch(f"/api/v1/plans/{first['id']}", json={"areas": ["Nord"]})

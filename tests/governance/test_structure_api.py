@@ -3,15 +3,13 @@
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
+from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
 from tests.governance.factories import body, contact, housing, member, plan
 from tests.helpers import assert_problem, municipality
 
 
-def _varde(editor: TestClient, db: Session) -> dict[str, Any]:
+def _varde(editor: ApiClient, db: DbSession) -> dict[str, Any]:
     varde = municipality(editor, "Varde Kommune", "573")
     vestkyst = housing(editor, "Vestkystens Boligselskab")
     p = plan(editor, varde["id"], name="Helhedsplan Varde", partner_ids=[vestkyst["id"]])
@@ -46,7 +44,7 @@ def _varde(editor: TestClient, db: Session) -> dict[str, Any]:
     }
 
 
-def test_structure_shape(editor: TestClient, reader: TestClient, db: Session) -> None:
+def test_structure_shape(editor: ApiClient, reader: ApiClient, db: DbSession) -> None:
     world = _varde(editor, db)
     response = reader.get(f"/api/v1/plans/{world['plan']['id']}/structure")
     assert response.status_code == 200, response.text
@@ -94,7 +92,7 @@ def test_structure_shape(editor: TestClient, reader: TestClient, db: Session) ->
     ]
 
 
-def test_someone_in_both_bodies_is_a_liaison(editor: TestClient, db: Session) -> None:
+def test_someone_in_both_bodies_is_a_liaison(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")
     group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
@@ -109,7 +107,7 @@ def test_someone_in_both_bodies_is_a_liaison(editor: TestClient, db: Session) ->
     ]
 
 
-def test_inactive_bodies_and_past_members_are_left_out(editor: TestClient, db: Session) -> None:
+def test_inactive_bodies_and_past_members_are_left_out(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")
     body(editor, p["id"], "working_group", name="Nedlagt", active=False)
@@ -119,11 +117,11 @@ def test_inactive_bodies_and_past_members_are_left_out(editor: TestClient, db: S
     assert doc["bodies"][0]["members"] == []
 
 
-def test_unknown_plan_is_404(reader: TestClient) -> None:
+def test_unknown_plan_is_404(reader: ApiClient) -> None:
     assert_problem(reader.get(f"/api/v1/plans/{uuid.uuid4()}/structure"), 404)
 
 
-def _grow(editor: TestClient, db: Session, plan_id: str, parent_id: str, n: int) -> None:
+def _grow(editor: ApiClient, db: DbSession, plan_id: str, parent_id: str, n: int) -> None:
     for i in range(n):
         group = body(editor, plan_id, "working_group", name=f"Gruppe {i}", reports_to_id=parent_id)
         for j in range(3):
@@ -131,7 +129,7 @@ def _grow(editor: TestClient, db: Session, plan_id: str, parent_id: str, n: int)
 
 
 def test_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, db: Session, count_queries: QueryCounter
+    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
 ) -> None:
     small = _varde(editor, db)
     large = plan(editor, name="Stor plan")
@@ -148,7 +146,7 @@ def test_fixed_number_of_queries(
     assert small_count <= 5, count_queries.statements
 
 
-def test_a_secretary_serving_both_bodies_is_no_liaison(editor: TestClient, db: Session) -> None:
+def test_a_secretary_serving_both_bodies_is_no_liaison(editor: ApiClient, db: DbSession) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")
     group = body(editor, p["id"], "steering_group", reports_to_id=board["id"])
@@ -162,7 +160,7 @@ def test_a_secretary_serving_both_bodies_is_no_liaison(editor: TestClient, db: S
 
 
 def test_an_erased_member_shows_as_erased(
-    editor: TestClient, admin: TestClient, db: Session
+    editor: ApiClient, admin: ApiClient, db: DbSession
 ) -> None:
     p = plan(editor)
     board = body(editor, p["id"], "board")

@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from app.governance import vocabularies
 from app.governance.check import STRUCTURE_RULES
 from app.governance.vocabularies import CODE_LISTS, default_focus_areas, label, mode_label
+from tests.aio import ApiClient
 from tests.helpers import assert_problem
 
 
@@ -14,7 +13,7 @@ def _labels(doc: dict[str, Any], name: str) -> dict[str, tuple[str, str]]:
     return {t["code"]: (t["da"], t["en"]) for t in doc[name]}
 
 
-def test_every_code_list_with_both_languages(reader: TestClient) -> None:
+def test_every_code_list_with_both_languages(reader: ApiClient) -> None:
     response = reader.get("/api/v1/vocabularies")
     assert response.status_code == 200, response.text
     doc = response.json()
@@ -56,7 +55,7 @@ def test_every_code_list_with_both_languages(reader: TestClient) -> None:
     ]
 
 
-def test_etag_and_auth(reader: TestClient, anon: TestClient) -> None:
+def test_etag_and_auth(reader: ApiClient, anon: ApiClient) -> None:
     etag = reader.get("/api/v1/vocabularies").headers["etag"]
     assert reader.get("/api/v1/vocabularies", headers={"If-None-Match": etag}).status_code == 304
     assert_problem(anon.get("/api/v1/vocabularies"), 401)

@@ -5,11 +5,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from app.core.schemas import fold
 from app.directory.models import Contact
+from tests.aio import ApiClient, DbSession
 from tests.helpers import create, municipality
 
 FOCUS = [
@@ -18,7 +16,7 @@ FOCUS = [
 ]
 
 
-def plan(client: TestClient, name: str = "Helhedsplan Nordbyen", **fields: Any) -> dict[str, Any]:
+def plan(client: ApiClient, name: str = "Helhedsplan Nordbyen", **fields: Any) -> dict[str, Any]:
     """A plan with a new municipality and two focus areas."""
     town = municipality(client, name=f"Kommune {uuid.uuid4().hex[:6]}")
     payload: dict[str, Any] = {
@@ -30,13 +28,13 @@ def plan(client: TestClient, name: str = "Helhedsplan Nordbyen", **fields: Any) 
     return create(client, "/api/v1/plans", payload)
 
 
-def body(client: TestClient, plan_id: str, kind: str = "board", **fields: Any) -> dict[str, Any]:
+def body(client: ApiClient, plan_id: str, kind: str = "board", **fields: Any) -> dict[str, Any]:
     """A body of a plan."""
     payload: dict[str, Any] = {"plan_id": plan_id, "kind": kind, "name": kind.title(), **fields}
     return create(client, "/api/v1/bodies", payload)
 
 
-def alternating_board(client: TestClient, plan_id: str) -> dict[str, Any]:
+def alternating_board(client: ApiClient, plan_id: str) -> dict[str, Any]:
     """A board like Randers': plan review, then urban development."""
     return body(
         client,
@@ -47,16 +45,14 @@ def alternating_board(client: TestClient, plan_id: str) -> dict[str, Any]:
     )
 
 
-def steering_group(
-    client: TestClient, plan_id: str, board_id: str, **fields: Any
-) -> dict[str, Any]:
+def steering_group(client: ApiClient, plan_id: str, board_id: str, **fields: Any) -> dict[str, Any]:
     """A steering group that reports to the board."""
     return body(
         client, plan_id, "steering_group", name="Styregruppen", reports_to_id=board_id, **fields
     )
 
 
-def contact(db: Session, given: str = "Anna", family: str = "Berg") -> uuid.UUID:
+def contact(db: DbSession, given: str = "Anna", family: str = "Berg") -> uuid.UUID:
     """A contact, made directly in the database."""
     row = Contact(
         id=uuid.uuid4(),
@@ -95,12 +91,12 @@ def meeting_payload(body_id: str, days: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-def meeting(client: TestClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
+def meeting(client: ApiClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
     """Create a meeting `days` after BASE."""
     return create(client, "/api/v1/meetings", meeting_payload(body_id, days, **fields))
 
 
-def decision(client: TestClient, body_id: str, **fields: Any) -> dict[str, Any]:
+def decision(client: ApiClient, body_id: str, **fields: Any) -> dict[str, Any]:
     """Record a decision."""
     payload: dict[str, Any] = {"body_id": body_id, "title": "Beslutning", **fields}
     return create(client, "/api/v1/decisions", payload)

@@ -4,17 +4,16 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.meetings.models import AgendaItem
+from tests.aio import ApiClient, DbSession
 from tests.helpers import assert_problem, create
 from tests.meetings import factories as f
 
 
 @pytest.fixture
-def org(editor: TestClient) -> dict[str, Any]:
+def org(editor: ApiClient) -> dict[str, Any]:
     plan = f.plan(editor)
     board = f.alternating_board(editor, plan["id"])
     steering = f.steering_group(
@@ -33,18 +32,18 @@ def org(editor: TestClient) -> dict[str, Any]:
     }
 
 
-def _add(client: TestClient, meeting_id: str, **fields: Any) -> dict[str, Any]:
+def _add(client: ApiClient, meeting_id: str, **fields: Any) -> dict[str, Any]:
     return create(
         client, f"/api/v1/meetings/{meeting_id}/agenda-items", {"title": "Punkt", **fields}
     )
 
 
-def _titles(client: TestClient, meeting_id: str) -> list[tuple[int, str, str]]:
+def _titles(client: ApiClient, meeting_id: str) -> list[tuple[int, str, str]]:
     items = client.get(f"/api/v1/meetings/{meeting_id}/agenda-items").json()["items"]
     return [(i["position"], i["number"], i["title"]) for i in items]
 
 
-def test_positions_stay_one_to_n(editor: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_positions_stay_one_to_n(editor: ApiClient, org: dict[str, Any], db: DbSession) -> None:
     mid = org["review"]["id"]
     a = _add(editor, mid, title="A")
     b = _add(editor, mid, title="B")
@@ -70,7 +69,7 @@ def test_positions_stay_one_to_n(editor: TestClient, org: dict[str, Any], db: Se
     assert editor.get(f"/api/v1/agenda-items/{a['id']}").json()["position"] == 2
 
 
-def test_defaults_and_fields(editor: TestClient, org: dict[str, Any], db: Session) -> None:
+def test_defaults_and_fields(editor: ApiClient, org: dict[str, Any], db: DbSession) -> None:
     presenter = f.contact(db)
     item = _add(
         editor,
@@ -110,7 +109,7 @@ def test_defaults_and_fields(editor: TestClient, org: dict[str, Any], db: Sessio
     )
 
 
-def test_scope_rule(editor: TestClient, org: dict[str, Any]) -> None:
+def test_scope_rule(editor: ApiClient, org: dict[str, Any]) -> None:
     body = assert_problem(
         editor.post(
             f"/api/v1/meetings/{org['review']['id']}/agenda-items",
@@ -141,7 +140,7 @@ def test_scope_rule(editor: TestClient, org: dict[str, Any]) -> None:
 
 
 def test_reflow_keeps_meetings_with_items_outside_the_plan(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     _add(editor, org["urban"]["id"], title="Letbane", within_plan=False)
     # a new first meeting (plan review) turns review → urban, and urban → review: refused
@@ -166,7 +165,7 @@ def test_reflow_keeps_meetings_with_items_outside_the_plan(
     )
 
 
-def test_agenda_format_rule(editor: TestClient, org: dict[str, Any]) -> None:
+def test_agenda_format_rule(editor: ApiClient, org: dict[str, Any]) -> None:
     for kind in ("trouble", "success"):
         body = assert_problem(
             editor.post(
@@ -184,7 +183,7 @@ def test_agenda_format_rule(editor: TestClient, org: dict[str, Any]) -> None:
     )
 
 
-def test_reorder(editor: TestClient, org: dict[str, Any]) -> None:
+def test_reorder(editor: ApiClient, org: dict[str, Any]) -> None:
     mid = org["review"]["id"]
     a, b, c = (_add(editor, mid, title=t) for t in "ABC")
     response = editor.put(
@@ -207,7 +206,7 @@ def test_reorder(editor: TestClient, org: dict[str, Any]) -> None:
         assert body["errors"][0]["loc"] == ["body", "item_ids"]
 
 
-def test_drafts_by_mode_and_format(editor: TestClient, org: dict[str, Any]) -> None:
+def test_drafts_by_mode_and_format(editor: ApiClient, org: dict[str, Any]) -> None:
     review = editor.post(f"/api/v1/meetings/{org['review']['id']}/agenda-draft")
     assert review.status_code == 201, review.text
     assert [(i["title"], i["focus_area"]) for i in review.json()["items"]] == [
@@ -230,7 +229,7 @@ def test_drafts_by_mode_and_format(editor: TestClient, org: dict[str, Any]) -> N
 
 
 def test_public_item_changes_bump_the_meetings_sequence(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     mid = org["review"]["id"]
     _add(editor, mid, title="Intern")
@@ -241,7 +240,7 @@ def test_public_item_changes_bump_the_meetings_sequence(
     assert editor.get(f"/api/v1/meetings/{mid}").json()["sequence"] == 2
 
 
-def test_item_with_a_decision_cannot_be_deleted(editor: TestClient, org: dict[str, Any]) -> None:
+def test_item_with_a_decision_cannot_be_deleted(editor: ApiClient, org: dict[str, Any]) -> None:
     item = _add(editor, org["review"]["id"])
     f.decision(
         editor, org["board"]["id"], meeting_id=org["review"]["id"], agenda_item_id=item["id"]
@@ -251,7 +250,7 @@ def test_item_with_a_decision_cannot_be_deleted(editor: TestClient, org: dict[st
 
 
 def test_delete_meeting_takes_its_agenda(
-    editor: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     item = _add(editor, org["review"]["id"])
     assert editor.delete(f"/api/v1/meetings/{org['review']['id']}").status_code == 204
@@ -259,7 +258,7 @@ def test_delete_meeting_takes_its_agenda(
 
 
 def test_agenda_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, org: dict[str, Any], count_queries: Any
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any], count_queries: Any
 ) -> None:
     mid = org["review"]["id"]
     _add(editor, mid)
@@ -278,7 +277,7 @@ def test_agenda_runs_a_fixed_number_of_queries(
 
 
 def test_reader_cannot_write_agenda(
-    reader: TestClient, editor: TestClient, org: dict[str, Any]
+    reader: ApiClient, editor: ApiClient, org: dict[str, Any]
 ) -> None:
     item = _add(editor, org["review"]["id"])
     assert_problem(

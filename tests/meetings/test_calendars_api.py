@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from fastapi.testclient import TestClient
 
 from app.core.security import Role
+from tests.aio import ApiClient
 from tests.helpers import assert_problem
 from tests.meetings import factories as f
 
@@ -16,7 +16,7 @@ CPH = ZoneInfo("Europe/Copenhagen")
 
 
 @pytest.fixture
-def org(editor: TestClient) -> dict[str, Any]:
+def org(editor: ApiClient) -> dict[str, Any]:
     plan = f.plan(editor)
     board = f.alternating_board(editor, plan["id"])
     return {"plan": plan, "board": board}
@@ -32,7 +32,7 @@ def _events(response: Any) -> list[Any]:
     return events
 
 
-def test_meeting_feed(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_meeting_feed(editor: ApiClient, reader: ApiClient, org: dict[str, Any]) -> None:
     m = f.meeting(
         editor,
         org["board"]["id"],
@@ -64,9 +64,7 @@ def test_meeting_feed(editor: TestClient, reader: TestClient, org: dict[str, Any
     assert int(event["SEQUENCE"]) == 2
 
 
-def test_sequence_and_cancelled(
-    editor: TestClient, reader: TestClient, org: dict[str, Any]
-) -> None:
+def test_sequence_and_cancelled(editor: ApiClient, reader: ApiClient, org: dict[str, Any]) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     [before] = _events(reader.get(f"/api/v1/meetings/{m['id']}.ics"))
     editor.patch(
@@ -81,7 +79,7 @@ def test_sequence_and_cancelled(
 
 
 def test_body_plan_and_all_feeds_with_window(
-    editor: TestClient, reader: TestClient, org: dict[str, Any]
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any]
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     board = org["board"]["id"]
@@ -138,7 +136,7 @@ def test_body_plan_and_all_feeds_with_window(
 
 
 def test_calendar_key_opens_only_feeds(
-    editor: TestClient, anon: TestClient, client_for: Any, make_key: Any, org: dict[str, Any]
+    editor: ApiClient, anon: ApiClient, client_for: Any, make_key: Any, org: dict[str, Any]
 ) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     secret = make_key(Role.calendar, "kalender")
@@ -157,7 +155,7 @@ def test_calendar_key_opens_only_feeds(
 
 
 def test_ics_paths_are_not_taken_by_id_routes(
-    reader: TestClient, editor: TestClient, org: dict[str, Any]
+    reader: ApiClient, editor: ApiClient, org: dict[str, Any]
 ) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     assert (
@@ -181,7 +179,7 @@ def test_openapi_declares_text_calendar(app: Any) -> None:
 
 
 def test_text_is_escaped_and_folded(
-    editor: TestClient, reader: TestClient, org: dict[str, Any]
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any]
 ) -> None:
     title = "Bøvl; blær, og \\ mere – " + "æøå" * 40
     m = f.meeting(editor, org["board"]["id"], 0, title=title, location="Lokale 1,\nFløj Ø")
@@ -199,7 +197,7 @@ def test_text_is_escaped_and_folded(
     assert "1. " + "Ærø; Åbenrå, Øster" * 10 in str(event["DESCRIPTION"])
 
 
-def test_other_methods_on_feeds_are_405(editor: TestClient, org: dict[str, Any]) -> None:
+def test_other_methods_on_feeds_are_405(editor: ApiClient, org: dict[str, Any]) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     assert_problem(editor.patch(f"/api/v1/meetings/{m['id']}.ics", json={"title": "x"}), 405)
     assert_problem(editor.delete(f"/api/v1/meetings/{m['id']}.ics"), 405)
@@ -207,7 +205,7 @@ def test_other_methods_on_feeds_are_405(editor: TestClient, org: dict[str, Any])
 
 
 def test_feeds_answer_304_when_unchanged(
-    editor: TestClient, reader: TestClient, org: dict[str, Any]
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any]
 ) -> None:
     m = f.meeting(editor, org["board"]["id"], 0)
     url = f"/api/v1/meetings/{m['id']}.ics"

@@ -5,31 +5,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.governance.models import Body, Plan
 from app.meetings.check_rules import meeting_findings
 from app.meetings.models import Meeting
+from tests.aio import ApiClient, DbSession
+from tests.aio import run as run_async
 from tests.meetings import factories as f
 
 
 @pytest.fixture
-def org(editor: TestClient) -> dict[str, Any]:
+def org(editor: ApiClient) -> dict[str, Any]:
     plan = f.plan(editor)
     board = f.alternating_board(editor, plan["id"])
     steering = f.steering_group(editor, plan["id"], board["id"])
     return {"plan": plan, "board": board, "steering": steering}
 
 
-def _findings(client: TestClient, plan_id: str, rule: str) -> list[dict[str, Any]]:
+def _findings(client: ApiClient, plan_id: str, rule: str) -> list[dict[str, Any]]:
     response = client.get(f"/api/v1/plans/{plan_id}/governance-check")
     assert response.status_code == 200, response.text
     return [x for x in response.json()["findings"] if x["rule"] == rule]
 
 
-def _soon(client: TestClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
+def _soon(client: ApiClient, body_id: str, days: int, **fields: Any) -> dict[str, Any]:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
     payload = {
         "body_id": body_id,
@@ -44,7 +44,7 @@ def _soon(client: TestClient, body_id: str, days: int, **fields: Any) -> dict[st
 
 
 def test_mode_rotation_broken_by_old_data(
-    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     f.meeting(editor, org["board"]["id"], 0)
     assert _findings(reader, org["plan"]["id"], "mode-rotation") == []
@@ -65,7 +65,7 @@ def test_mode_rotation_broken_by_old_data(
     assert "urban_development" in finding["message"]
 
 
-def test_escalation_overdue(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_escalation_overdue(editor: ApiClient, reader: ApiClient, org: dict[str, Any]) -> None:
     meeting = f.meeting(editor, org["board"]["id"], 7)
     major = f.decision(editor, org["steering"]["id"], impact="major", title="Stor sag")
     assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
@@ -79,7 +79,7 @@ def test_escalation_overdue(editor: TestClient, reader: TestClient, org: dict[st
     assert _findings(reader, org["plan"]["id"], "escalation-overdue") == []
 
 
-def test_report_overdue(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_report_overdue(editor: ApiClient, reader: ApiClient, org: dict[str, Any]) -> None:
     later = f.meeting(editor, org["board"]["id"], 30)
     routine = f.decision(editor, org["steering"]["id"], decided_at="2030-01-01T10:00:00Z")
     assert _findings(reader, org["plan"]["id"], "report-overdue") == []
@@ -94,7 +94,7 @@ def test_report_overdue(editor: TestClient, reader: TestClient, org: dict[str, A
     assert _findings(reader, org["plan"]["id"], "report-overdue") == []
 
 
-def test_no_upcoming_meeting(editor: TestClient, reader: TestClient, org: dict[str, Any]) -> None:
+def test_no_upcoming_meeting(editor: ApiClient, reader: ApiClient, org: dict[str, Any]) -> None:
     found = _findings(reader, org["plan"]["id"], "no-upcoming-meeting")
     assert {x["subject"]["id"] for x in found} == {org["board"]["id"], org["steering"]["id"]}
     assert all(x["severity"] == "info" for x in found)
@@ -107,7 +107,7 @@ def test_no_upcoming_meeting(editor: TestClient, reader: TestClient, org: dict[s
 
 
 def test_fixed_number_of_queries(
-    editor: TestClient, org: dict[str, Any], db: Session, count_queries: Any
+    editor: ApiClient, org: dict[str, Any], db: DbSession, count_queries: Any
 ) -> None:
     plan = db.get(Plan, uuid.UUID(org["plan"]["id"]))
     assert plan is not None
@@ -115,7 +115,7 @@ def test_fixed_number_of_queries(
     def run() -> int:
         bodies = list(db.scalars(select(Body).where(Body.plan_id == plan.id)))
         count_queries.count = 0
-        meeting_findings(db, plan, bodies)
+        run_async(meeting_findings(db.session, plan, bodies))
         return int(count_queries.count)
 
     f.meeting(editor, org["board"]["id"], 7)

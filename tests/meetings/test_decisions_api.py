@@ -4,38 +4,37 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.meetings.models import AgendaItem, AgendaItemSource, Decision
+from tests.aio import ApiClient, DbSession
 from tests.helpers import assert_problem
 from tests.meetings import factories as f
 
 
 @pytest.fixture
-def org(editor: TestClient) -> dict[str, Any]:
+def org(editor: ApiClient) -> dict[str, Any]:
     plan = f.plan(editor)
     board = f.body(editor, plan["id"], "board", name="Bestyrelsen")
     steering = f.steering_group(editor, plan["id"], board["id"])
     return {"plan": plan, "board": board, "steering": steering}
 
 
-def _agenda(client: TestClient, meeting_id: str) -> list[dict[str, Any]]:
+def _agenda(client: ApiClient, meeting_id: str) -> list[dict[str, Any]]:
     response = client.get(f"/api/v1/meetings/{meeting_id}/agenda-items")
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
-def _inbox(client: TestClient, body_id: str) -> list[str]:
+def _inbox(client: ApiClient, body_id: str) -> list[str]:
     response = client.get(f"/api/v1/bodies/{body_id}/inbox")
     assert response.status_code == 200, response.text
     return [d["id"] for d in response.json()["items"]]
 
 
-def test_top_body_decides_both_kinds_itself(editor: TestClient, org: dict[str, Any]) -> None:
+def test_top_body_decides_both_kinds_itself(editor: ApiClient, org: dict[str, Any]) -> None:
     routine = f.decision(editor, org["board"]["id"])
     major = f.decision(editor, org["board"]["id"], impact="major")
     for d in (routine, major):
@@ -43,7 +42,7 @@ def test_top_body_decides_both_kinds_itself(editor: TestClient, org: dict[str, A
 
 
 def test_routine_decisions_gather_in_one_information_item(
-    editor: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     sg_meeting = f.meeting(editor, org["steering"]["id"], 0)
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
@@ -71,7 +70,7 @@ def test_routine_decisions_gather_in_one_information_item(
 
 
 def test_reported_once_the_meeting_is_held(
-    editor: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     d = f.decision(editor, org["steering"]["id"])
@@ -90,7 +89,7 @@ def test_reported_once_the_meeting_is_held(
 
 
 def test_major_decision_is_escalated_with_its_own_item_and_resolved(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     routine = f.decision(editor, org["steering"]["id"], title="Rutine")
@@ -131,7 +130,7 @@ def test_major_decision_is_escalated_with_its_own_item_and_resolved(
     )
 
 
-def test_origin_must_be_escalated_to_this_body(editor: TestClient, org: dict[str, Any]) -> None:
+def test_origin_must_be_escalated_to_this_body(editor: ApiClient, org: dict[str, Any]) -> None:
     routine = f.decision(editor, org["steering"]["id"])
     body = assert_problem(
         editor.post(
@@ -156,7 +155,7 @@ def test_origin_must_be_escalated_to_this_body(editor: TestClient, org: dict[str
 
 
 def test_next_open_meeting_is_after_now_and_the_decisions_meeting(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     before = f.meeting(editor, org["board"]["id"], 0)
     held = f.meeting(editor, org["board"]["id"], 14)
@@ -190,7 +189,7 @@ def test_next_open_meeting_is_after_now_and_the_decisions_meeting(
 
 
 def test_inbox_then_placed_on_the_next_meeting_created(
-    editor: TestClient, reader: TestClient, org: dict[str, Any]
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any]
 ) -> None:
     routine = f.decision(editor, org["steering"]["id"], title="Rutine")
     major = f.decision(editor, org["steering"]["id"], impact="major", title="Stor sag")
@@ -203,7 +202,7 @@ def test_inbox_then_placed_on_the_next_meeting_created(
 
 
 def test_cancelled_meeting_sends_items_back_and_on(
-    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     first = f.meeting(editor, org["board"]["id"], 7)
     manual = editor.post(
@@ -234,9 +233,7 @@ def test_cancelled_meeting_sends_items_back_and_on(
     )
 
 
-def test_flow_items_join_an_existing_gathering_item(
-    editor: TestClient, org: dict[str, Any]
-) -> None:
+def test_flow_items_join_an_existing_gathering_item(editor: ApiClient, org: dict[str, Any]) -> None:
     target = f.meeting(editor, org["board"]["id"], 7)
     a = f.decision(editor, org["steering"]["id"])
     f.decision(editor, org["steering"]["id"], impact="major")
@@ -246,7 +243,7 @@ def test_flow_items_join_an_existing_gathering_item(
     assert sorted(items[0]["source_decision_ids"]) == sorted([a["id"], b["id"]])
 
 
-def test_references_are_checked(editor: TestClient, org: dict[str, Any]) -> None:
+def test_references_are_checked(editor: ApiClient, org: dict[str, Any]) -> None:
     board_meeting = f.meeting(editor, org["board"]["id"], 7)
     sg = org["steering"]["id"]
     cases = [
@@ -267,7 +264,7 @@ def test_references_are_checked(editor: TestClient, org: dict[str, Any]) -> None
 
 
 def test_list_filters_patch_and_log(
-    editor: TestClient, reader: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, reader: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     a = f.decision(editor, org["steering"]["id"], decided_at="2030-01-02T10:00:00+01:00")
     b = f.decision(editor, org["steering"]["id"], impact="major", decided_at="2030-01-01T10:00:00Z")
@@ -296,7 +293,7 @@ def test_list_filters_patch_and_log(
 
 
 def test_every_flow_step_is_in_the_change_log(
-    editor: TestClient, org: dict[str, Any], db: Session
+    editor: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     meeting = f.meeting(editor, org["board"]["id"], 7)
     seq = db.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
@@ -334,7 +331,7 @@ def test_every_flow_step_is_in_the_change_log(
 
 
 def test_deleting_a_flow_item_sends_its_decisions_to_the_inbox(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     meeting = f.meeting(editor, org["board"]["id"], 7)
     d = f.decision(editor, org["steering"]["id"])
@@ -345,7 +342,7 @@ def test_deleting_a_flow_item_sends_its_decisions_to_the_inbox(
 
 
 def test_moving_a_meeting_into_place_picks_up_the_inbox(
-    editor: TestClient, org: dict[str, Any]
+    editor: ApiClient, org: dict[str, Any]
 ) -> None:
     past = editor.post(
         "/api/v1/meetings",

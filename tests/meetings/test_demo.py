@@ -3,16 +3,16 @@
 from collections import Counter
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.demo import seed
 from app.governance.models import Body, Plan
 from app.meetings.check_rules import meeting_findings
 from app.meetings.models import AgendaItem, Decision, Meeting
+from tests.aio import DbSession, run
 
 
-def test_demo_meetings(db: Session) -> None:
-    summary = seed(db)
+def test_demo_meetings(db: DbSession) -> None:
+    summary = run(seed(db.session))
     db.commit()
     assert "meetings" in summary and "decisions" in summary
     bodies = {b.name: b for b in db.scalars(select(Body))}
@@ -41,5 +41,5 @@ def test_demo_meetings(db: Session) -> None:
     ]
     for plan in db.scalars(select(Plan)):
         plan_bodies = [b for b in bodies.values() if b.plan_id == plan.id]
-        rules = {f.rule for f in meeting_findings(db, plan, plan_bodies)}
+        rules = {f.rule for f in run(meeting_findings(db.session, plan, plan_bodies))}
         assert "mode-rotation" not in rules and "report-overdue" not in rules

@@ -4,31 +4,30 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.core.security import Role
 from app.meetings.models import Meeting, MeetingAttendee
 from app.meetings.rotation import AUTO_OVERRIDE
+from tests.aio import ApiClient, DbSession
 from tests.helpers import assert_problem
 from tests.meetings import factories as f
 
 
 @pytest.fixture
-def board(editor: TestClient) -> dict[str, Any]:
+def board(editor: ApiClient) -> dict[str, Any]:
     plan = f.plan(editor)
     return f.alternating_board(editor, plan["id"])
 
 
-def _modes(client: TestClient, body_id: str) -> list[tuple[str, str]]:
+def _modes(client: ApiClient, body_id: str) -> list[tuple[str, str]]:
     items = client.get(f"/api/v1/bodies/{body_id}/meetings").json()["items"]
     return [(m["mode"], m["status"]) for m in items]
 
 
 def test_create_defaults_and_get(
-    editor: TestClient, reader: TestClient, board: dict[str, Any], db: Session
+    editor: ApiClient, reader: ApiClient, board: dict[str, Any], db: DbSession
 ) -> None:
     response = editor.post(
         "/api/v1/meetings", json=f.meeting_payload(board["id"], 0, location="Rådhuset")
@@ -51,7 +50,7 @@ def test_create_defaults_and_get(
     assert row is not None and row.location == "Rådhuset"
 
 
-def test_times_must_be_ordered_and_aware(editor: TestClient, board: dict[str, Any]) -> None:
+def test_times_must_be_ordered_and_aware(editor: ApiClient, board: dict[str, Any]) -> None:
     payload = f.meeting_payload(board["id"], 0)
     payload["ends_at"] = payload["starts_at"]
     assert_problem(editor.post("/api/v1/meetings", json=payload), 422)
@@ -77,13 +76,13 @@ def test_times_must_be_ordered_and_aware(editor: TestClient, board: dict[str, An
     assert response.json()["starts_at"] == "2030-01-21T09:00:00Z"
 
 
-def test_body_must_exist(editor: TestClient) -> None:
+def test_body_must_exist(editor: ApiClient) -> None:
     payload = f.meeting_payload(str(uuid.uuid4()), 0)
     body = assert_problem(editor.post("/api/v1/meetings", json=payload), 422)
     assert body["errors"][0]["loc"] == ["body", "body_id"]
 
 
-def test_attendees_are_contacts(editor: TestClient, board: dict[str, Any], db: Session) -> None:
+def test_attendees_are_contacts(editor: ApiClient, board: dict[str, Any], db: DbSession) -> None:
     anna, bo = f.contact(db, "Anna", "Berg"), f.contact(db, "Bo", "Holm")
     created = f.meeting(editor, board["id"], 0, attendee_ids=[str(anna), str(bo), str(anna)])
     assert sorted(created["attendee_ids"]) == sorted([str(anna), str(bo)])
@@ -105,7 +104,7 @@ def test_attendees_are_contacts(editor: TestClient, board: dict[str, Any], db: S
 
 
 def test_list_filters_and_order(
-    editor: TestClient, reader: TestClient, board: dict[str, Any]
+    editor: ApiClient, reader: ApiClient, board: dict[str, Any]
 ) -> None:
     plan2 = f.plan(editor, name="Anden plan")
     other = f.body(editor, plan2["id"], "steering_group", name="Styregruppen")
@@ -147,7 +146,7 @@ def test_list_filters_and_order(
     ],
 )
 def test_status_moves(
-    editor: TestClient, board: dict[str, Any], path: list[str], allowed: bool
+    editor: ApiClient, board: dict[str, Any], path: list[str], allowed: bool
 ) -> None:
     meeting = f.meeting(editor, board["id"], 0)
     for index, status in enumerate(path):
@@ -160,7 +159,7 @@ def test_status_moves(
         assert response.json()["status"] == status
 
 
-def test_sequence_grows_with_calendar_changes(editor: TestClient, board: dict[str, Any]) -> None:
+def test_sequence_grows_with_calendar_changes(editor: ApiClient, board: dict[str, Any]) -> None:
     meeting = f.meeting(editor, board["id"], 0)
     url = f"/api/v1/meetings/{meeting['id']}"
     assert editor.patch(url, json={"location": "Byrådssalen"}).json()["sequence"] == 1
@@ -168,7 +167,7 @@ def test_sequence_grows_with_calendar_changes(editor: TestClient, board: dict[st
     assert editor.patch(url, json={"status": "invited"}).json()["sequence"] == 2
 
 
-def test_if_match_and_if_none_match(editor: TestClient, board: dict[str, Any]) -> None:
+def test_if_match_and_if_none_match(editor: ApiClient, board: dict[str, Any]) -> None:
     meeting = f.meeting(editor, board["id"], 0)
     url = f"/api/v1/meetings/{meeting['id']}"
     etag = editor.get(url).headers["etag"]
@@ -177,14 +176,14 @@ def test_if_match_and_if_none_match(editor: TestClient, board: dict[str, Any]) -
     assert editor.patch(url, json={"title": "X"}, headers={"If-Match": etag}).status_code == 200
 
 
-def test_patch_refuses_null_for_required_fields(editor: TestClient, board: dict[str, Any]) -> None:
+def test_patch_refuses_null_for_required_fields(editor: ApiClient, board: dict[str, Any]) -> None:
     meeting = f.meeting(editor, board["id"], 0)
     for field in ("title", "mode", "status", "starts_at", "attendee_ids"):
         assert_problem(editor.patch(f"/api/v1/meetings/{meeting['id']}", json={field: None}), 422)
 
 
 def test_rotation_refuses_wrong_mode_with_expected(
-    editor: TestClient, board: dict[str, Any], db: Session
+    editor: ApiClient, board: dict[str, Any], db: DbSession
 ) -> None:
     f.meeting(editor, board["id"], 0, mode="urban_development")  # the first may be either
     body = assert_problem(
@@ -208,7 +207,7 @@ def test_rotation_refuses_wrong_mode_with_expected(
     assert f.meeting(editor, board["id"], 28)["mode"] == "plan_review"
 
 
-def test_creating_before_others_reflows(editor: TestClient, board: dict[str, Any]) -> None:
+def test_creating_before_others_reflows(editor: ApiClient, board: dict[str, Any]) -> None:
     a = f.meeting(editor, board["id"], 14)  # plan_review
     b = f.meeting(editor, board["id"], 28)  # urban_development
     c = f.meeting(editor, board["id"], 42)  # plan_review
@@ -238,7 +237,7 @@ def test_creating_before_others_reflows(editor: TestClient, board: dict[str, Any
 
 
 def test_cancelling_passes_the_mode_on(
-    editor: TestClient, board: dict[str, Any], reader: TestClient
+    editor: ApiClient, board: dict[str, Any], reader: ApiClient
 ) -> None:
     f.meeting(editor, board["id"], 0)
     strategic = f.meeting(editor, board["id"], 14)
@@ -268,7 +267,7 @@ def test_cancelling_passes_the_mode_on(
     ]
 
 
-def test_moving_a_meeting_must_fit_and_reflows(editor: TestClient, board: dict[str, Any]) -> None:
+def test_moving_a_meeting_must_fit_and_reflows(editor: ApiClient, board: dict[str, Any]) -> None:
     first = f.meeting(editor, board["id"], 0)  # PR
     second = f.meeting(editor, board["id"], 14)  # UD
     third = f.meeting(editor, board["id"], 28)  # PR
@@ -303,7 +302,7 @@ def test_moving_a_meeting_must_fit_and_reflows(editor: TestClient, board: dict[s
     ]
 
 
-def test_removing_an_override_must_fit(editor: TestClient, board: dict[str, Any]) -> None:
+def test_removing_an_override_must_fit(editor: ApiClient, board: dict[str, Any]) -> None:
     f.meeting(editor, board["id"], 0)
     extra = f.meeting(editor, board["id"], 7, mode="plan_review", mode_override_reason="Temamøde")
     body = assert_problem(
@@ -312,7 +311,7 @@ def test_removing_an_override_must_fit(editor: TestClient, board: dict[str, Any]
     assert body["expected_mode"] == "urban_development"
 
 
-def test_delete_reflows(editor: TestClient, board: dict[str, Any], reader: TestClient) -> None:
+def test_delete_reflows(editor: ApiClient, board: dict[str, Any], reader: ApiClient) -> None:
     f.meeting(editor, board["id"], 0)
     gone = f.meeting(editor, board["id"], 14)
     f.meeting(editor, board["id"], 28)
@@ -325,7 +324,7 @@ def test_delete_reflows(editor: TestClient, board: dict[str, Any], reader: TestC
 
 
 def test_changes_are_logged_with_the_plan(
-    editor: TestClient, board: dict[str, Any], db: Session
+    editor: ApiClient, board: dict[str, Any], db: DbSession
 ) -> None:
     a = f.meeting(editor, board["id"], 14)
     f.meeting(editor, board["id"], 0)
@@ -339,7 +338,7 @@ def test_changes_are_logged_with_the_plan(
     assert {str(r[3]) for r in rows} == {board["plan_id"]}
 
 
-def test_next_mode(editor: TestClient, reader: TestClient, board: dict[str, Any]) -> None:
+def test_next_mode(editor: ApiClient, reader: ApiClient, board: dict[str, Any]) -> None:
     url = f"/api/v1/bodies/{board['id']}/next-mode"
     first = reader.get(url, params={"at": "2030-01-01T09:00:00Z"}).json()
     assert first == {
@@ -361,7 +360,7 @@ def test_next_mode(editor: TestClient, reader: TestClient, board: dict[str, Any]
     )
 
 
-def test_series_keeps_local_time_across_dst(editor: TestClient, board: dict[str, Any]) -> None:
+def test_series_keeps_local_time_across_dst(editor: ApiClient, board: dict[str, Any]) -> None:
     response = editor.post(
         f"/api/v1/bodies/{board['id']}/meeting-series",
         json={
@@ -409,7 +408,7 @@ def test_series_keeps_local_time_across_dst(editor: TestClient, board: dict[str,
     )
 
 
-def test_reader_cannot_write(reader: TestClient, editor: TestClient, board: dict[str, Any]) -> None:
+def test_reader_cannot_write(reader: ApiClient, editor: ApiClient, board: dict[str, Any]) -> None:
     assert_problem(reader.post("/api/v1/meetings", json=f.meeting_payload(board["id"], 0)), 403)
     m = f.meeting(editor, board["id"], 0)
     assert_problem(reader.patch(f"/api/v1/meetings/{m['id']}", json={"title": "x"}), 403)
@@ -417,7 +416,7 @@ def test_reader_cannot_write(reader: TestClient, editor: TestClient, board: dict
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: TestClient, reader: TestClient, board: dict[str, Any], db: Session, count_queries: Any
+    editor: ApiClient, reader: ApiClient, board: dict[str, Any], db: DbSession, count_queries: Any
 ) -> None:
     anna = f.contact(db)
     f.meeting(editor, board["id"], 0, attendee_ids=[str(anna)])
@@ -437,7 +436,7 @@ def test_list_runs_a_fixed_number_of_queries(
 
 
 def test_auth_comes_before_404(
-    anon: TestClient, reader: TestClient, client_for: Any, make_key: Any
+    anon: ApiClient, reader: ApiClient, client_for: Any, make_key: Any
 ) -> None:
 
     missing = str(uuid.uuid4())

@@ -6,14 +6,14 @@ from typing import Any
 
 import icalendar
 import pytest
-from fastapi.testclient import TestClient
 
 from app.core.security import Role
+from tests.aio import ApiClient
 from tests.helpers import assert_problem, create
 from tests.meetings import factories as f
 
 
-def _world(editor: TestClient, name: str) -> dict[str, Any]:
+def _world(editor: ApiClient, name: str) -> dict[str, Any]:
     plan = f.plan(editor, name=name)
     board = f.body(editor, plan["id"], "board", name=f"Bestyrelse {name}")
     steering = f.steering_group(editor, plan["id"], board["id"])
@@ -31,18 +31,16 @@ def _world(editor: TestClient, name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def worlds(editor: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
+def worlds(editor: ApiClient) -> tuple[dict[str, Any], dict[str, Any]]:
     return _world(editor, "A"), _world(editor, "B")
 
 
 @pytest.fixture
 def limited(
     worlds: tuple[dict[str, Any], dict[str, Any]], make_key: Any, client_for: Any
-) -> TestClient:
+) -> ApiClient:
     mine, _ = worlds
-    client: TestClient = client_for(
-        make_key(Role.editor, "plan-a", [uuid.UUID(mine["plan"]["id"])])
-    )
+    client: ApiClient = client_for(make_key(Role.editor, "plan-a", [uuid.UUID(mine["plan"]["id"])]))
     return client
 
 
@@ -93,7 +91,7 @@ def _fill(template: str, world: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("template", READS)
 def test_reads_of_other_plans_are_404(
-    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]], template: str
+    limited: ApiClient, worlds: tuple[dict[str, Any], dict[str, Any]], template: str
 ) -> None:
     mine, theirs = worlds
     assert limited.get(_fill(template, mine)).status_code == 200
@@ -102,7 +100,7 @@ def test_reads_of_other_plans_are_404(
 
 @pytest.mark.parametrize(("method", "template", "payload"), WRITES)
 def test_writes_to_other_plans_are_404(
-    limited: TestClient,
+    limited: ApiClient,
     worlds: tuple[dict[str, Any], dict[str, Any]],
     method: str,
     template: str,
@@ -114,7 +112,7 @@ def test_writes_to_other_plans_are_404(
 
 
 def test_creates_in_other_plans_are_422(
-    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]
+    limited: ApiClient, worlds: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
     mine, theirs = worlds
     body = assert_problem(
@@ -135,7 +133,7 @@ def test_creates_in_other_plans_are_422(
 
 
 def test_lists_and_calendar_leave_other_plans_out(
-    limited: TestClient, worlds: tuple[dict[str, Any], dict[str, Any]]
+    limited: ApiClient, worlds: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
     mine, theirs = worlds
     meetings = limited.get("/api/v1/meetings").json()

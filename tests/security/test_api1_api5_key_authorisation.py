@@ -11,13 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.changes.models import Change
 from app.core.security import Role
 from app.keys.models import ApiKey
+from tests.aio import ApiClient, DbSession
 from tests.governance.factories import contact, plan
 from tests.helpers import assert_problem
 
@@ -25,7 +24,7 @@ KEYS = "/api/v1/api-keys"
 
 
 @pytest.fixture
-def plans(editor: TestClient) -> dict[str, str]:
+def plans(editor: ApiClient) -> dict[str, str]:
     """Plans A and B."""
     return {"a": plan(editor, name="Plan A")["id"], "b": plan(editor, name="Plan B")["id"]}
 
@@ -34,19 +33,19 @@ def plans(editor: TestClient) -> dict[str, str]:
 def limited_admin(
     plans: dict[str, str],
     make_key: Callable[..., str],
-    client_for: Callable[[str | None], TestClient],
-) -> TestClient:
+    client_for: Callable[[str | None], ApiClient],
+) -> ApiClient:
     """An admin key limited to plan A."""
     return client_for(make_key(Role.admin, "admin-a", [uuid.UUID(plans["a"])]))
 
 
-def _create(client: TestClient, name: str, role: str, plan_ids: Any) -> Any:
+def _create(client: ApiClient, name: str, role: str, plan_ids: Any) -> Any:
     return client.post(KEYS, json={"name": name, "role": role, "plan_ids": plan_ids})
 
 
 @pytest.mark.parametrize("plan_ids", [None, []])
 def test_limited_admin_cannot_create_unlimited_keys(
-    limited_admin: TestClient, plan_ids: Any, db: Session
+    limited_admin: ApiClient, plan_ids: Any, db: DbSession
 ) -> None:
     problem = assert_problem(_create(limited_admin, "wide", "reader", plan_ids), 403)
     assert "plan_ids" in problem["detail"]
@@ -54,7 +53,7 @@ def test_limited_admin_cannot_create_unlimited_keys(
 
 
 def test_limited_admin_cannot_create_keys_for_other_plans(
-    limited_admin: TestClient, plans: dict[str, str], db: Session
+    limited_admin: ApiClient, plans: dict[str, str], db: DbSession
 ) -> None:
     assert_problem(_create(limited_admin, "b-only", "reader", [plans["b"]]), 403)
     assert_problem(_create(limited_admin, "a-and-b", "reader", [plans["a"], plans["b"]]), 403)
@@ -62,7 +61,7 @@ def test_limited_admin_cannot_create_keys_for_other_plans(
 
 
 def test_limited_admin_creates_keys_inside_its_plans(
-    limited_admin: TestClient, plans: dict[str, str], client_for: Callable[[str], TestClient]
+    limited_admin: ApiClient, plans: dict[str, str], client_for: Callable[[str], ApiClient]
 ) -> None:
     for role in ("calendar", "reader", "editor", "admin"):
         created = _create(limited_admin, f"a-{role}", role, [plans["a"]])
@@ -97,8 +96,8 @@ def test_no_key_is_created_above_the_callers_role(
 
 
 def test_limited_admin_sees_and_revokes_only_keys_inside_its_plans(
-    limited_admin: TestClient,
-    admin: TestClient,
+    limited_admin: ApiClient,
+    admin: ApiClient,
     plans: dict[str, str],
 ) -> None:
     unlimited = _create(admin, "everything", "reader", None).json()
@@ -128,7 +127,7 @@ def test_limited_admin_sees_and_revokes_only_keys_inside_its_plans(
     assert_problem(admin.get(f"{KEYS}/{inside['id']}"), 404)
 
 
-def test_unlimited_admin_manages_every_key(admin: TestClient, plans: dict[str, str]) -> None:
+def test_unlimited_admin_manages_every_key(admin: ApiClient, plans: dict[str, str]) -> None:
     created = [
         _create(admin, "k-none", "admin", None).json(),
         _create(admin, "k-b", "editor", [plans["b"]]).json(),
@@ -140,7 +139,7 @@ def test_unlimited_admin_manages_every_key(admin: TestClient, plans: dict[str, s
 
 
 def test_key_list_runs_a_fixed_number_of_queries(
-    limited_admin: TestClient, admin: TestClient, plans: dict[str, str], count_queries: Any
+    limited_admin: ApiClient, admin: ApiClient, plans: dict[str, str], count_queries: Any
 ) -> None:
     _create(admin, "first", "reader", [plans["a"]])
     count_queries.count = 0
@@ -154,7 +153,7 @@ def test_key_list_runs_a_fixed_number_of_queries(
 
 
 def test_only_an_unlimited_admin_erases(
-    limited_admin: TestClient, admin: TestClient, editor: TestClient, db: Session
+    limited_admin: ApiClient, admin: ApiClient, editor: ApiClient, db: DbSession
 ) -> None:
     person = contact(db)
     path = f"/api/v1/contacts/{person}/erase"
@@ -167,7 +166,7 @@ def test_only_an_unlimited_admin_erases(
     assert admin.get(f"/api/v1/contacts/{person}").json()["erased"] is True
 
 
-def test_key_names_are_unique(admin: TestClient, db: Session) -> None:
+def test_key_names_are_unique(admin: ApiClient, db: DbSession) -> None:
     first = _create(admin, "intranet-sync", "reader", None)
     assert first.status_code == 201
     problem = assert_problem(_create(admin, "intranet-sync", "admin", None), 409)
@@ -181,15 +180,15 @@ def test_key_names_are_unique(admin: TestClient, db: Session) -> None:
 @pytest.mark.parametrize(
     "name", ["two\nlines", "carriage\rreturn", "tab\there", "nul\x00", "bidi\u202eevil"]
 )
-def test_key_names_are_single_line(admin: TestClient, name: str) -> None:
+def test_key_names_are_single_line(admin: ApiClient, name: str) -> None:
     problem = assert_problem(_create(admin, name, "reader", None), 422)
     assert problem["errors"][0]["loc"] == ["body", "name"]
 
 
 def test_change_log_names_the_acting_key_by_id(
-    admin: TestClient,
-    client_for: Callable[[str], TestClient],
-    db: Session,
+    admin: ApiClient,
+    client_for: Callable[[str], ApiClient],
+    db: DbSession,
 ) -> None:
     created = _create(admin, "editor-one", "editor", None).json()
     editor_one = client_for(created["secret"])

@@ -22,10 +22,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.core.db import make_sessionmaker
-from app.core.security import Role
-from app.keys import service as keys
-from tests.databases import IN_CI, fresh_database, postgres_available
+from tests.databases import IN_CI, admin_secret, fresh_database, postgres_available
 from tests.live import live_server
 
 ROUNDS = 20
@@ -47,9 +44,7 @@ def _servers(backend: str, tmp_path: Path) -> Iterator[Servers]:
             pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
         pytest.skip(reason)
     with fresh_database(backend, tmp_path) as engine, ExitStack() as stack:
-        with make_sessionmaker(engine)() as session:
-            _key, secret = keys.create_key(session, "concurrency", Role.admin)
-            session.commit()
+        secret = admin_secret(engine, "concurrency")
         url = engine.url.render_as_string(hide_password=False)
         bases = [stack.enter_context(live_server(url)) for _ in range(2)]
         yield Servers(bases, secret, engine)
