@@ -133,9 +133,52 @@ def optional() -> Any:
     return Field(default=None)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-ShortText = Annotated[str, Field(max_length=500)]
-LongText = Annotated[str, Field(max_length=20_000)]
+# Bidi embedding, override and isolate controls: they make text display in another order
+# than it is stored ("Trojan source"), e.g. in a calendar, and no field here needs them;
+# right-to-left text displays correctly without them (the marks U+200E/U+200F stay allowed).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = frozenset(BIDI_CONTROLS)
+_BIDI_RANGES = r"\u202a-\u202e\u2066-\u2069"
+
+
+def _no_bidi_controls(value: str) -> str:
+    if not _BIDI.isdisjoint(value):
+        raise ValueError("bidi control characters (U+202A-U+202E, U+2066-U+2069) are not allowed")
+    return value
+
+
+def _one_line(value: str) -> str:
+    # A name or title ends up on one line of a calendar, a vCard or a CSV cell.
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line: line breaks (CR, LF) are not allowed")
+    return _no_bidi_controls(value)
+
+
+OneLine = Annotated[
+    str,
+    AfterValidator(_one_line),
+    Field(
+        description="One line: line breaks (CR, LF) and bidi controls (U+202A-U+202E, "
+        "U+2066-U+2069) are refused.",
+        json_schema_extra={"pattern": f"^[^\\r\\n{_BIDI_RANGES}]*$"},
+    ),
+]
+"""Single-line text: names, titles, places, tags."""
+
+MultiLine = Annotated[
+    str,
+    AfterValidator(_no_bidi_controls),
+    Field(
+        description="Text of several lines: line breaks are kept; bidi controls "
+        "(U+202A-U+202E, U+2066-U+2069) are refused.",
+        json_schema_extra={"pattern": f"^[^{_BIDI_RANGES}]*$"},
+    ),
+]
+"""Multi-line text: descriptions, minutes, notes, mandates."""
+
+Name = Annotated[OneLine, Field(min_length=1, max_length=200)]
+ShortText = Annotated[OneLine, Field(max_length=500)]
+LongText = Annotated[MultiLine, Field(max_length=20_000)]
 
 
 def fold(value: str) -> str:
