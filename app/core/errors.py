@@ -35,7 +35,12 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     rule: str | None = Field(default=None, description="The domain rule that refused the request.")
-    errors: list[ValidationIssue] | None = None
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="The invalid inputs; at most the first 50."
+    )
+    errors_total: int | None = Field(
+        default=None, description="How many invalid inputs there were, when more than listed."
+    )
 
 
 class ProblemError(Exception):
@@ -144,7 +149,8 @@ _HTTP_SLUGS = {
 
 
 def _clean_loc(loc: Sequence[Any]) -> list[str | int]:
-    return [part if isinstance(part, int) else str(part) for part in loc]
+    # an unknown field's name is the client's text: a long one is cut, not echoed whole
+    return [part if isinstance(part, int) else str(part)[:200] for part in loc]
 
 
 async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
@@ -159,17 +165,35 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, slug, detail, dict(exc.headers or {}) or None)
 
 
+MAX_LISTED_ERRORS = 50
+"""A 422 lists at most this many errors and gives the total in `errors_total`."""
+
+
 async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    raw = list(exc.errors())
+    raw = exc.errors()
     if any(err.get("type") == "json_invalid" for err in raw):
         return problem_response(400, "malformed-json", "The request body is not valid JSON.")
+    # Bounded work and a small body whatever the input: only the first errors are rendered.
     errors = [
-        {"loc": _clean_loc(err.get("loc", ())), "msg": str(err.get("msg")), "type": err.get("type")}
-        for err in raw
+        {
+            "loc": _clean_loc(err.get("loc", ())),
+            "msg": str(err.get("msg"))[:500],
+            "type": err.get("type"),
+        }
+        for err in raw[:MAX_LISTED_ERRORS]
     ]
+    if len(raw) <= MAX_LISTED_ERRORS:
+        return problem_response(
+            422, "validation-error", "The request has invalid input.", errors=errors
+        )
     return problem_response(
-        422, "validation-error", "The request has invalid input.", errors=errors
+        422,
+        "validation-error",
+        f"The request has invalid input: {len(raw)} errors, the first {MAX_LISTED_ERRORS} "
+        f"listed (and {len(raw) - MAX_LISTED_ERRORS} more).",
+        errors=errors,
+        errors_total=len(raw),
     )
 
 

@@ -4,6 +4,7 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, date, datetime
+from itertools import islice
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -16,7 +17,9 @@ from pydantic import (
     Field,
     Strict,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 
 def _no_control(value: Any) -> Any:
@@ -48,14 +51,36 @@ def _base_type(annotation: Any) -> Any:
     return annotation
 
 
+MAX_UNKNOWN_FIELDS = 20
+"""More unknown fields than this in one object are refused with one error, not one each."""
+
+
 class InputModel(BaseModel):
     """A request body: unknown fields refused, strings trimmed, control characters refused.
 
     Scalars are taken as JSON writes them: `"5"` is not an integer, `1` is not a boolean,
     and a number is not a datetime (FastAPI validates in Python mode, which is lax).
+    An object with more than `MAX_UNKNOWN_FIELDS` unknown fields is refused with one error
+    before any field is validated: an error per field made a 1 MiB body of 100,000 unknown
+    fields cost the event loop 0.7 s and answer 8.8 MB.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) > MAX_UNKNOWN_FIELDS:
+            fields = cls.__pydantic_fields__
+            count = len(data) - sum(1 for name in fields if name in data)  # O(fields), not O(keys)
+            if count > MAX_UNKNOWN_FIELDS:
+                sample = islice((str(key)[:40] for key in data if key not in fields), 3)
+                raise PydanticCustomError(
+                    "too_many_fields",
+                    "{count} unknown fields (e.g. {sample}); this object has {known} fields",
+                    {"count": count, "sample": ", ".join(map(repr, sample)), "known": len(fields)},
+                )
+        return data
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

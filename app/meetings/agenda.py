@@ -1,4 +1,9 @@
-"""Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts."""
+"""Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts.
+
+A meeting holds at most `MAX_AGENDA_ITEMS` items: adding more by hand or by a draft is
+refused (409, rule `agenda-limit`); the flow passes a full meeting by for the next open
+one with room, or the inbox (`app/meetings/flow.py`).
+"""
 
 import uuid
 from typing import Any
@@ -28,6 +33,7 @@ URBAN_DEVELOPMENT_ITEMS: list[tuple[str, str]] = [
     ("city_as_a_whole", "Byen som helhed"),
 ]
 TROUBLE_TITLE = "Bøvl"
+MAX_AGENDA_ITEMS = 300
 SUCCESS_TITLE = "Blær"
 
 
@@ -74,6 +80,17 @@ def check_format(body: Body, kind: str) -> None:
         )
 
 
+def check_room(meeting: Meeting, current: int, adding: int) -> None:
+    """A meeting holds at most MAX_AGENDA_ITEMS items (409, rule `agenda-limit`)."""
+    if current + adding > MAX_AGENDA_ITEMS:
+        raise RuleViolation(
+            "agenda-limit",
+            f"A meeting holds at most {MAX_AGENDA_ITEMS} agenda items; meeting {meeting.id} "
+            f"has {current}.",
+            max_items=MAX_AGENDA_ITEMS,
+        )
+
+
 def _check_presenter(session: Session, presenter_id: uuid.UUID | None) -> None:
     if presenter_id is not None and not repository.contact_ids_existing(session, {presenter_id}):
         raise Unprocessable(["body", "presenter_id"], "presenter_id refers to no contact.")
@@ -112,6 +129,7 @@ def create(
     _check_presenter(session, data.presenter_id)
     repository.lock_meeting(session, meeting.id)
     items = repository.agenda(session, meeting.id)
+    check_room(meeting, len(items), 1)
     position = data.position or len(items) + 1
     if position > len(items) + 1:
         raise Unprocessable(
@@ -266,6 +284,7 @@ def draft(session: Session, actor: Principal, meeting: Meeting, body: Body) -> l
             continue
         if spec["kind"] in FORMAT_KINDS and spec["kind"] in kinds:
             continue
+        check_room(meeting, len(items) + len(created), 1)
         item = AgendaItem(
             id=uuid.uuid4(),
             meeting_id=meeting.id,
