@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("samstyre")
@@ -214,9 +215,34 @@ async def _on_data(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+RETRY_AFTER_SECONDS = 5
+"""How long a 503 asks the client to wait (`Retry-After`): the database is usually back soon."""
+
+
+def unavailable_response(detail: str = "The database is not available.") -> JSONResponse:
+    """503 problem+json with `Retry-After`: the database is away, try again shortly."""
+    return problem_response(503, "unavailable", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 async def _on_operational(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", exc.__class__.__name__)
-    return problem_response(503, "unavailable", "The database is not available.")
+    return unavailable_response()
+
+
+async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
+    # Other driver errors: the connection went away mid-request (SQLAlchemy marks the error
+    # `connection_invalidated`, or the driver says the connection is closed: InterfaceError)
+    # is the database being away; anything else is a bug.
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return await _on_operational(request, exc)
+    return await _on_unexpected(request, exc)
+
+
+async def _on_pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    # Every pooled connection is busy (or hangs on a database that went away).
+    log.error("database pool exhausted: %s", exc.__class__.__name__)
+    return unavailable_response("No database connection is free.")
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -232,6 +258,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(DBAPIError, _on_dbapi)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
