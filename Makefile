@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest contract schemathesis openapi bench clean
+.PHONY: run test lint typecheck pytest contract schemathesis install-check openapi bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(BIN)/samstyre seed-demo --if-empty
 	$(BIN)/samstyre serve --host 127.0.0.1 --port 8000
 
-## test: every quality gate: ruff, mypy strict, pytest on SQLite and PostgreSQL, schemathesis
-test: lint typecheck contract schemathesis pytest
+## test: every quality gate: ruff, mypy strict, pytest on SQLite and PostgreSQL, schemathesis,
+## and the production install (wheel without extras, fresh virtualenv) serving over HTTP
+test: lint typecheck contract schemathesis pytest install-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +38,11 @@ pytest: $(STAMP)
 schemathesis: $(STAMP)
 	$(BIN)/python tests/contract/run_schemathesis.py --database sqlite
 	$(BIN)/python tests/contract/run_schemathesis.py --database postgresql
+
+## install-check: build the wheel, install it without extras into a fresh virtualenv, migrate,
+## seed, serve with its uvicorn and fetch a list, a contact and a calendar feed
+install-check: $(STAMP)
+	$(BIN)/python -m tests.install.check_install
 
 openapi: $(STAMP)
 	$(BIN)/samstyre openapi --write

@@ -72,7 +72,12 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        # X-Forwarded-For/-Proto only from the configured proxies; the app never builds a
+        # URL from Host or forwarded headers (SAMSTYRE_PUBLIC_URL or relative URLs)
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # the access log is on; app.core.redaction (installed by the app) keeps keys out
+        access_log=True,
     )
 
 

@@ -1,12 +1,15 @@
 """Liveness and readiness probes (open, no key)."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from app.core.errors import problem_response
+from app.core.errors import RETRY_AFTER_SECONDS, unavailable_response
 
+log = logging.getLogger("samstyre")
 router = APIRouter(prefix="/health", tags=["health"])
 
 
@@ -29,6 +32,12 @@ async def live() -> Health:
     responses={
         503: {
             "description": "The database does not answer.",
+            "headers": {
+                "Retry-After": {
+                    "description": f"Seconds to wait before asking again ({RETRY_AFTER_SECONDS}).",
+                    "schema": {"type": "integer"},
+                }
+            },
             "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             },
@@ -40,6 +49,7 @@ async def ready(request: Request) -> JSONResponse:
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:
-        return problem_response(503, "unavailable", "The database does not answer.")
+    except Exception as exc:
+        log.warning("readiness: the database does not answer: %s", exc.__class__.__name__)
+        return unavailable_response("The database does not answer.")
     return JSONResponse({"status": "ok"})

@@ -18,7 +18,9 @@ from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import Problem, install_error_handlers
+from app.core.headers import docs_policy, install_security_headers
 from app.core.limits import BodySizeLimit
+from app.core.redaction import install_log_redaction
 from app.directory.router_contacts import router as contacts_router
 from app.directory.router_organizations import router as organizations_router
 from app.governance.router_bodies import router as bodies_router
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if owned_engine:  # an engine passed in (tests) belongs to the caller
             await app_engine.dispose()
 
+    # here, not in `serve`: the filter must hold however uvicorn is started
+    install_log_redaction()
     app = FastAPI(
         title=API_TITLE,
         version=API_VERSION,
@@ -96,6 +100,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # Starlette's slash redirect writes `Location` from the Host header, which the
+        # client chooses; the API's paths have no trailing slash, so `/x/` is a plain 404.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = app_engine
@@ -108,15 +115,20 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     static = resources.files("fastapi_offline") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
+    docs_page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{API_TITLE} API",
+        swagger_js_url="/static/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.png",
+        # no badge fetched from validator.swagger.io: the page loads only its own assets
+        swagger_ui_parameters={"validatorUrl": None},
+    ).body
+    docs_csp = docs_policy(bytes(docs_page).decode())
+
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{API_TITLE} API",
-            swagger_js_url="/static/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.png",
-        )
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
@@ -129,6 +141,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             expose_headers=["ETag", "Link", "Location"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # around everything, so 413s, CORS answers and 500s carry the headers too
+    install_security_headers(app, policies={"/docs": docs_csp})
     return app
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from app.core.db import make_sync_engine
+from app.core.security import Role
 from app.migrate import upgrade
 
 POSTGRES_URL = os.environ.get(
@@ -20,16 +21,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def admin_secret(engine: Engine, name: str = "admin") -> str:
-    """Create an admin key in `engine`'s database (through the app's async engine)."""
+    """Create an admin key in `engine`'s database; return its secret."""
+    return key_secret(engine, name, Role.admin)
+
+
+def key_secret(engine: Engine, name: str, role: Role) -> str:
+    """Create a key in `engine`'s database (through the app's async engine)."""
     from app.core.db import make_engine, make_sessionmaker
-    from app.core.security import Role
     from app.keys.service import create_key
 
     async def create() -> str:
         app_engine = make_engine(engine.url.render_as_string(hide_password=False))
         try:
             async with make_sessionmaker(app_engine)() as session:
-                _key, secret = await create_key(session, name, Role.admin)
+                _key, secret = await create_key(session, name, role)
                 await session.commit()
                 return secret
         finally:

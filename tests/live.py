@@ -36,10 +36,18 @@ def wait_ready(base: str, seconds: float = 30) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, workers: int = 1) -> Iterator[str]:
-    """uvicorn serving `app.main:app` on `database_url`; yields the base URL."""
-    env = {**os.environ, "SAMSTYRE_DATABASE_URL": database_url, "SAMSTYRE_LOG_LEVEL": "warning"}
+def live_server(
+    database_url: str, workers: int = 1, access_log: Path | None = None
+) -> Iterator[str]:
+    """uvicorn serving `app.main:app` on `database_url`; yields the base URL.
+
+    With `access_log`, uvicorn logs at info level with its access log on, and the server's
+    stdout and stderr go to that file.
+    """
+    level = "info" if access_log else "warning"
+    env = {**os.environ, "SAMSTYRE_DATABASE_URL": database_url, "SAMSTYRE_LOG_LEVEL": level}
     port = free_port()
+    output = open(access_log, "wb") if access_log else None  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
         [
             BIN / "uvicorn",
@@ -49,13 +57,15 @@ def live_server(database_url: str, workers: int = 1) -> Iterator[str]:
             "--port",
             str(port),
             "--log-level",
-            "warning",
-            "--no-access-log",
+            level,
+            "--access-log" if access_log else "--no-access-log",
             "--workers",
             str(workers),
         ],
         env=env,
         cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -64,3 +74,5 @@ def live_server(database_url: str, workers: int = 1) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if output:
+            output.close()

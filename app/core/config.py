@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,6 +23,34 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest accepted request body.")
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The origin (and path prefix, if any) clients reach the API at, e.g. "
+            "https://samstyre.example.org; absolute URLs the API writes (Link) start with it. "
+            "Unset: those URLs are relative to the root (/api/v1/...), never built from Host."
+        ),
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description=(
+            "`samstyre serve`: comma-separated proxy addresses (or `*`) whose X-Forwarded-For "
+            "and X-Forwarded-Proto are trusted; the default trusts only a proxy on this host."
+        ),
+    )
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _check_public_url(cls, value: object) -> object:
+        """An http(s) URL with a host and no query (nor fragment); no trailing slash."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or "#" in value:
+            raise ValueError("must be an http(s) URL such as https://samstyre.example.org")
+        return value.strip().rstrip("/")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

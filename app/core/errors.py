@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("samstyre")
@@ -35,7 +36,12 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     rule: str | None = Field(default=None, description="The domain rule that refused the request.")
-    errors: list[ValidationIssue] | None = None
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="The invalid inputs; at most the first 50."
+    )
+    errors_total: int | None = Field(
+        default=None, description="How many invalid inputs there were, when more than listed."
+    )
 
 
 class ProblemError(Exception):
@@ -144,7 +150,8 @@ _HTTP_SLUGS = {
 
 
 def _clean_loc(loc: Sequence[Any]) -> list[str | int]:
-    return [part if isinstance(part, int) else str(part) for part in loc]
+    # an unknown field's name is the client's text: a long one is cut, not echoed whole
+    return [part if isinstance(part, int) else str(part)[:200] for part in loc]
 
 
 async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
@@ -159,17 +166,35 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, slug, detail, dict(exc.headers or {}) or None)
 
 
+MAX_LISTED_ERRORS = 50
+"""A 422 lists at most this many errors and gives the total in `errors_total`."""
+
+
 async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    raw = list(exc.errors())
+    raw = exc.errors()
     if any(err.get("type") == "json_invalid" for err in raw):
         return problem_response(400, "malformed-json", "The request body is not valid JSON.")
+    # Bounded work and a small body whatever the input: only the first errors are rendered.
     errors = [
-        {"loc": _clean_loc(err.get("loc", ())), "msg": str(err.get("msg")), "type": err.get("type")}
-        for err in raw
+        {
+            "loc": _clean_loc(err.get("loc", ())),
+            "msg": str(err.get("msg"))[:500],
+            "type": err.get("type"),
+        }
+        for err in raw[:MAX_LISTED_ERRORS]
     ]
+    if len(raw) <= MAX_LISTED_ERRORS:
+        return problem_response(
+            422, "validation-error", "The request has invalid input.", errors=errors
+        )
     return problem_response(
-        422, "validation-error", "The request has invalid input.", errors=errors
+        422,
+        "validation-error",
+        f"The request has invalid input: {len(raw)} errors, the first {MAX_LISTED_ERRORS} "
+        f"listed (and {len(raw) - MAX_LISTED_ERRORS} more).",
+        errors=errors,
+        errors_total=len(raw),
     )
 
 
@@ -190,9 +215,34 @@ async def _on_data(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+RETRY_AFTER_SECONDS = 5
+"""How long a 503 asks the client to wait (`Retry-After`): the database is usually back soon."""
+
+
+def unavailable_response(detail: str = "The database is not available.") -> JSONResponse:
+    """503 problem+json with `Retry-After`: the database is away, try again shortly."""
+    return problem_response(503, "unavailable", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 async def _on_operational(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", exc.__class__.__name__)
-    return problem_response(503, "unavailable", "The database is not available.")
+    return unavailable_response()
+
+
+async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
+    # Other driver errors: the connection went away mid-request (SQLAlchemy marks the error
+    # `connection_invalidated`, or the driver says the connection is closed: InterfaceError)
+    # is the database being away; anything else is a bug.
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return await _on_operational(request, exc)
+    return await _on_unexpected(request, exc)
+
+
+async def _on_pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    # Every pooled connection is busy (or hangs on a database that went away).
+    log.error("database pool exhausted: %s", exc.__class__.__name__)
+    return unavailable_response("No database connection is free.")
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -208,6 +258,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(DBAPIError, _on_dbapi)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -63,15 +63,25 @@ async def fetch_page(
     return rows, total
 
 
+def page_url(request: Request, offset: int) -> str:
+    """This list at another offset: under the configured public URL, else relative to the root.
+
+    Never built from the request's Host header, which the client chooses (a forged Host
+    would otherwise send the next page's request, and its key, elsewhere).
+    """
+    url = request.url.include_query_params(offset=offset)
+    target = url.path + (f"?{url.query}" if url.query else "")
+    public_url: str | None = request.app.state.settings.public_url
+    return f"{public_url}{target}" if public_url else target
+
+
 def set_link_header(request: Request, response: Response, params: PageParams, total: int) -> None:
     """RFC 8288 `Link` with `next`/`prev`; none past the ends."""
     links = []
     if params.offset + params.limit < total:
-        url = request.url.include_query_params(offset=params.offset + params.limit)
-        links.append(f'<{url}>; rel="next"')
+        links.append(f'<{page_url(request, params.offset + params.limit)}>; rel="next"')
     if params.offset > 0:
-        url = request.url.include_query_params(offset=max(params.offset - params.limit, 0))
-        links.append(f'<{url}>; rel="prev"')
+        links.append(f'<{page_url(request, max(params.offset - params.limit, 0))}>; rel="prev"')
     if links:
         response.headers["Link"] = ", ".join(links)
 

@@ -126,12 +126,28 @@ async def feed_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[
         str | None,
-        Query(description="The API key, for calendar clients that cannot send headers."),
+        Query(
+            description=(
+                "A calendar key, for calendar clients that cannot send headers. Only a "
+                "calendar key is accepted here (any other key: 401); URLs end up in logs "
+                "and histories, so other keys go in the Authorization header."
+            )
+        ),
     ] = None,
 ) -> Principal:
-    """The caller of an .ics feed: any key, from the header or `?token=`."""
-    raw = credentials.credentials if credentials else token
-    return await _authenticate(session, raw)
+    """The caller of an .ics feed: any key in the header, or a calendar key in `?token=`."""
+    if token is not None:
+        # Checked even beside a header: a key that is not a calendar key must never work
+        # from a URL, so a misconfigured client learns it at once.
+        by_token = await _authenticate(session, token)
+        if by_token.role is not Role.calendar:
+            raise Unauthorized(
+                "Only a calendar key may be sent in ?token=; create a calendar key for "
+                "calendar clients, and send other keys in the Authorization header."
+            )
+        if credentials is None:
+            return by_token
+    return await _authenticate(session, credentials.credentials if credentials else None)
 
 
 ReaderKey = Annotated[Principal, Depends(_require(Role.reader))]

@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, model_validator
 
-from app.core.schemas import EntityRead, InputModel, LongText, Name, ReadModel, fold, optional
+from app.core.schemas import (
+    EntityRead,
+    InputModel,
+    LongText,
+    Name,
+    OneLine,
+    ReadModel,
+    fold,
+    optional,
+)
 from app.directory.validation import is_valid_cvr, normalize_phone
 from app.governance.enums import MemberRole
 
@@ -134,9 +143,9 @@ PhoneNumber = Annotated[
     ),
     AfterValidator(_check_phone),
 ]
-JobText = Annotated[str, Field(min_length=1, max_length=200)]
+JobText = Annotated[OneLine, Field(min_length=1, max_length=200)]
 Responsibility = Annotated[
-    str, Field(min_length=1, max_length=100, description="A short tag, e.g. `skole`.")
+    OneLine, Field(min_length=1, max_length=100, description="A short tag, e.g. `skole`.")
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from app.core.schemas import EntityRead, InputModel, LongText, Name, optional
+from app.core.schemas import EntityRead, InputModel, LongText, Name, OneLine, optional
 from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
 from app.meetings.enums import MeetingMode
 
@@ -23,9 +23,9 @@ def _iso_date(value: object) -> object:
 # A query parameter date: YYYY-MM-DD, nothing else.
 QueryDate = Annotated[date, BeforeValidator(_iso_date)]
 
-AreaName = Annotated[str, Field(min_length=1, max_length=200)]
+AreaName = Annotated[OneLine, Field(min_length=1, max_length=200)]
 FundingRound = Annotated[
-    str, Field(min_length=1, max_length=32, description='Bevillingsramme, e.g. "2019-2026".')
+    OneLine, Field(min_length=1, max_length=32, description='Bevillingsramme, e.g. "2019-2026".')
 ]
 FocusAreaKey = Annotated[
     str,

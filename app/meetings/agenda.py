@@ -1,4 +1,9 @@
-"""Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts."""
+"""Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts.
+
+A meeting holds at most `MAX_AGENDA_ITEMS` items: adding more by hand or by a draft is
+refused (409, rule `agenda-limit`); the flow passes a full meeting by for the next open
+one with room, or the inbox (`app/meetings/flow.py`).
+"""
 
 import uuid
 from typing import Any
@@ -28,6 +33,7 @@ URBAN_DEVELOPMENT_ITEMS: list[tuple[str, str]] = [
     ("city_as_a_whole", "Byen som helhed"),
 ]
 TROUBLE_TITLE = "Bøvl"
+MAX_AGENDA_ITEMS = 300
 SUCCESS_TITLE = "Blær"
 
 
@@ -71,6 +77,17 @@ def check_format(body: Body, kind: str) -> None:
             "agenda-format",
             f"Items of kind {kind} belong to bodies with agenda_format trouble_and_success; "
             f"this body's format is {body.agenda_format}.",
+        )
+
+
+def check_room(meeting: Meeting, current: int, adding: int) -> None:
+    """A meeting holds at most MAX_AGENDA_ITEMS items (409, rule `agenda-limit`)."""
+    if current + adding > MAX_AGENDA_ITEMS:
+        raise RuleViolation(
+            "agenda-limit",
+            f"A meeting holds at most {MAX_AGENDA_ITEMS} agenda items; meeting {meeting.id} "
+            f"has {current}.",
+            max_items=MAX_AGENDA_ITEMS,
         )
 
 
@@ -120,6 +137,7 @@ async def create(
     await _check_presenter(session, data.presenter_id)
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
+    check_room(meeting, len(items), 1)
     position = data.position or len(items) + 1
     if position > len(items) + 1:
         raise Unprocessable(
@@ -278,6 +296,7 @@ async def draft(
             continue
         if spec["kind"] in FORMAT_KINDS and spec["kind"] in kinds:
             continue
+        check_room(meeting, len(items) + len(created), 1)
         item = AgendaItem(
             id=uuid.uuid4(),
             meeting_id=meeting.id,

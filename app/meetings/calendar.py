@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import quote
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
@@ -83,12 +84,28 @@ def description(items: Sequence[FeedItem]) -> str:
 # and checked by parsing every feed with icalendar in the tests. The VCALENDAR envelope and the
 # VTIMEZONE still come from icalendar.
 
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n", "\r": ""})
+# RFC 5545 §3.3.11: backslash, semicolon, comma and newline are escaped; other control
+# characters may not appear in TEXT at all (§3.1: only HTAB), so they are dropped. The API
+# refuses them on input, but rows written another way must not break the feed.
+_TEXT_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        ";": "\\;",
+        ",": "\\,",
+        "\n": "\\n",
+        **{chr(c): None for c in [*range(0x09), *range(0x0B, 0x20), 0x7F]},
+    }
+)
 
 
 def text_value(value: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newline escaped."""
+    """A TEXT value: backslash, semicolon, comma and line breaks (LF, CRLF, CR) escaped."""
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_ESCAPES)
+
+
+def uri_value(value: str) -> str:
+    """A URI value: characters that may not appear in a URI (RFC 3986) percent-encoded."""
+    return quote(value, safe="!#$%&'()*+,/:;=?@[]~")
 
 
 def fold(line: str) -> bytes:
@@ -137,7 +154,7 @@ def event_lines(meeting: FeedMeeting, items: Sequence[FeedItem]) -> bytes:
     if meeting.location:
         lines.append(f"LOCATION:{text_value(meeting.location)}")
     if meeting.online_url:
-        lines.append(f"URL:{meeting.online_url}")
+        lines.append(f"URL:{uri_value(meeting.online_url)}")
     lines.append(f"DESCRIPTION:{text_value(summary)}")
     lines.append("END:VEVENT")
     return b"".join(fold(line) for line in lines)
@@ -160,11 +177,12 @@ def render(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", TZID)
     head: bytes = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
-    body = [head.removesuffix(end), _vtimezone_bytes()]
+    # The name is a body's, a plan's or a meeting's: written here, escaped as TEXT, since
+    # icalendar writes X- properties raw (a newline in a name failed every request).
+    body = [head.removesuffix(end), fold(f"X-WR-CALNAME:{text_value(name)}"), _vtimezone_bytes()]
     body += [event_lines(meeting, items.get(meeting.id, ())) for meeting in rows]
     body.append(end)
     return b"".join(body)

@@ -7,7 +7,9 @@
    now and the meeting where the decision was made).
 3. A major decision of such a body is `escalated` and gets its own decision item there.
 4. Without an open meeting the decision waits in the parent's inbox; it is placed on the next
-   meeting created (or moved) so that it qualifies.
+   meeting created (or moved) so that it qualifies. A meeting whose agenda is full
+   (`MAX_AGENDA_ITEMS`) takes no new item: the decision goes to the next open meeting with
+   room, or waits in the inbox.
 5. When the parent's meeting is held, the routine decisions on it become `reported`.
 6. When the parent records a decision with `origin_decision_id`, the escalated one is `resolved`.
 7. A cancelled (or deleted) meeting sends its flow items back: their decisions go to the inbox
@@ -26,6 +28,7 @@ from app.core.db import utcnow
 from app.core.security import Principal
 from app.governance.models import Body
 from app.meetings import repository
+from app.meetings.agenda import MAX_AGENDA_ITEMS
 from app.meetings.enums import AgendaItemKind, DecisionImpact, DecisionStatus
 from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting
 
@@ -70,6 +73,15 @@ def earliest_start(decision_meeting_starts: datetime | None, now: datetime) -> d
 async def _add_item(session: AsyncSession, meeting: Meeting, item: AgendaItem) -> None:
     item.position = await repository.max_position(session, meeting.id) + 1
     session.add(item)
+
+
+async def _full(session: AsyncSession, decision: Decision, source: Body, meeting: Meeting) -> bool:
+    # A routine decision joins its body's gathering item when there is one (no new item).
+    if decision.impact == DecisionImpact.routine and (
+        await repository.gathering_item(session, meeting.id, source.id) is not None
+    ):
+        return False
+    return await repository.max_position(session, meeting.id) >= MAX_AGENDA_ITEMS
 
 
 async def place(
@@ -147,6 +159,11 @@ async def route(
     after = earliest_start(decision_meeting_starts, now or utcnow())
     await repository.lock_body(session, source.reports_to_id)
     meeting = await repository.next_open_meeting(session, source.reports_to_id, after)
+    while meeting is not None and await _full(session, decision, source, meeting):
+        # a full agenda takes no new item: on to the next open meeting with room
+        meeting = await repository.next_open_meeting(
+            session, source.reports_to_id, meeting.starts_at
+        )
     if meeting is None:
         return None  # step 4: it waits in the parent's inbox
     await place(session, actor, decision, source, meeting, plan_id)

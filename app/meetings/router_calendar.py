@@ -16,6 +16,7 @@ from app.meetings.router_meetings import FromQuery, ToQuery
 router = APIRouter(prefix="/api/v1", tags=["calendars"])
 
 ICS = "text/calendar; charset=utf-8"
+FEED_CACHE_CONTROL = "private, no-cache"
 FEED_ERRORS = (304, 400, 401, 403, 404, 422)
 ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -47,10 +48,13 @@ async def _feed(
     items = await repository.public_items(session, [m.id for m in rows])
     body = calendar.render(name, rows, items)
     etag = etag_of(body)
+    # A feed is one key's view: no shared cache may keep it, and a client revalidates each
+    # time (a 304 below when unchanged).
+    headers = {"ETag": etag, "Cache-Control": FEED_CACHE_CONTROL}
     # calendar clients poll: an unchanged feed costs them a 304
     if etag in [part.strip() for part in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type=ICS, headers={"ETag": etag})
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=ICS, headers=headers)
 
 
 @router.get(

@@ -21,7 +21,9 @@ from app.core.schemas import (
     InputModel,
     Instant,
     LongText,
+    MultiLine,
     Name,
+    OneLine,
     ShortText,
     optional,
 )
@@ -55,7 +57,7 @@ Bound = Annotated[
 ]
 
 Url = Annotated[str, Field(max_length=1000, pattern=r"^https?://[^\s]+$")]
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
+Reason = Annotated[MultiLine, Field(min_length=1, max_length=500)]
 Minutes = Annotated[int, Field(ge=1, le=1440)]
 AttendeeIds = Annotated[list[uuid.UUID], Field(max_length=500)]
 
@@ -178,12 +180,12 @@ class NextMode(BaseModel):
 class AgendaItemCreate(InputModel):
     """A new agenda item; without `position` it goes last."""
 
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Annotated[OneLine, Field(min_length=1, max_length=300)]
     description: LongText | None = None
     kind: AgendaItemKind = AgendaItemKind.discussion
-    topic: Annotated[str, Field(max_length=200)] | None = None
+    topic: Annotated[OneLine, Field(max_length=200)] | None = None
     within_plan: bool = True
-    focus_area: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+    focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="One of the plan's focus area keys."
     )
     presenter_id: uuid.UUID | None = None
@@ -198,12 +200,12 @@ class AgendaItemCreate(InputModel):
 class AgendaItemUpdate(InputModel):
     """Changes to an agenda item; a new `position` moves it."""
 
-    title: Annotated[str, Field(min_length=1, max_length=300)] = optional()
+    title: Annotated[OneLine, Field(min_length=1, max_length=300)] = optional()
     description: LongText | None = None
     kind: AgendaItemKind = optional()
-    topic: Annotated[str, Field(max_length=200)] | None = None
+    topic: Annotated[OneLine, Field(max_length=200)] | None = None
     within_plan: bool = optional()
-    focus_area: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = None
     presenter_id: uuid.UUID | None = None
     duration_minutes: Minutes | None = None
     public: bool = optional()
@@ -253,13 +255,13 @@ class DecisionCreate(InputModel):
     agenda_item_id: uuid.UUID | None = Field(
         default=None, description="The item it was made under, on a meeting of that body."
     )
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Annotated[OneLine, Field(min_length=1, max_length=300)]
     text: LongText | None = None
     impact: DecisionImpact = DecisionImpact.routine
     origin_decision_id: uuid.UUID | None = Field(
         default=None, description="The escalated decision (of a body below) this one resolves."
     )
-    focus_area: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = None
     decided_at: Instant | None = Field(
         default=None, description="Default: the meeting's start, else now."
     )
@@ -268,9 +270,9 @@ class DecisionCreate(InputModel):
 class DecisionUpdate(InputModel):
     """Changes to a decision's record (its impact and place in the flow stay)."""
 
-    title: Annotated[str, Field(min_length=1, max_length=300)] = optional()
+    title: Annotated[OneLine, Field(min_length=1, max_length=300)] = optional()
     text: LongText | None = None
-    focus_area: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = None
     decided_at: Instant = optional()
 
 
