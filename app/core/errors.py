@@ -234,9 +234,28 @@ async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
     # `connection_invalidated`, or the driver says the connection is closed: InterfaceError)
     # is the database being away; anything else is a bug.
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+    if exc.connection_invalidated or isinstance(exc, InterfaceError) or _database_away(exc):
         return await _on_operational(request, exc)
     return await _on_unexpected(request, exc)
+
+
+# SQLSTATE classes of a database that is away: 08 connection exception, 57 operator
+# intervention (shutting down, starting up: asyncpg reports these as plain DBAPIError).
+_AWAY_SQLSTATE_CLASSES = ("08", "57")
+
+
+def _database_away(exc: DBAPIError) -> bool:
+    for err in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        sqlstate = getattr(err, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_AWAY_SQLSTATE_CLASSES):
+            return True
+    return False
+
+
+async def _on_connection_error(request: Request, exc: Exception) -> JSONResponse:
+    # asyncpg raises the socket's own error when it cannot connect (refused, reset): the
+    # only sockets a request opens are the database's.
+    return await _on_operational(request, exc)
 
 
 async def _on_pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
@@ -260,6 +279,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _on_operational)
     app.add_exception_handler(DBAPIError, _on_dbapi)
     app.add_exception_handler(PoolTimeout, _on_pool_timeout)
+    app.add_exception_handler(ConnectionError, _on_connection_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

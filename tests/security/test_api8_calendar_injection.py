@@ -149,12 +149,13 @@ def test_stored_line_breaks_and_specials_give_valid_feeds(
     meeting.online_url = "https://example.org/møde 1\r\nX-INJECTED:1"
     item.title = item_title
     db.commit()
+    meeting_id, board_id, plan_id = meeting.id, board.id, plan.id
     db.expire_all()
 
     feeds = {
-        f"/api/v1/meetings/{meeting.id}.ics": title,
-        f"/api/v1/bodies/{board.id}/meetings.ics": name,
-        f"/api/v1/plans/{plan.id}/meetings.ics": f"Plan {name}",
+        f"/api/v1/meetings/{meeting_id}.ics": title,
+        f"/api/v1/bodies/{board_id}/meetings.ics": name,
+        f"/api/v1/plans/{plan_id}/meetings.ics": f"Plan {name}",
         "/api/v1/calendar.ics": "Samstyre",
     }
     window = {"from": "2029-12-01", "to": "2030-12-31"}

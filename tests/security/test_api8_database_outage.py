@@ -258,7 +258,22 @@ def test_requests_get_503_with_retry_after_while_the_database_is_away(cluster: C
 
 # Each way a lost database shows itself to the code, raised by a route: the outage test
 # above meets OperationalError (refused connections, cut sessions); these are the others.
-GONE = {
+class _DriverError(Exception):
+    """A driver's error carrying a SQLSTATE, as asyncpg's and psycopg's do."""
+
+    def __init__(self, message: str, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+GONE: dict[str, Exception] = {
+    "refused": ConnectionRefusedError(111, "Connection refused"),
+    "shutting-down": DBAPIError(
+        "SELECT 1", None, _DriverError("the database system is shutting down", "57P01")
+    ),
+    "starting-up": DBAPIError(
+        "SELECT 1", None, _DriverError("the database system is starting up", "57P03")
+    ),
     "operational": OperationalError("SELECT 1", None, Exception("server closed the connection")),
     "interface": InterfaceError("SELECT 1", None, Exception("the connection is closed")),
     "invalidated": DBAPIError("SELECT 1", None, Exception("EOF"), connection_invalidated=True),
