@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, make_sessionmaker
+from app.core.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.core.errors import Problem, install_error_handlers
 from app.core.headers import docs_policy, install_security_headers
 from app.core.limits import BodySizeLimit
 from app.core.redaction import install_log_redaction
+from app.core.security import KeyCache
 from app.directory.router_contacts import router as contacts_router
 from app.directory.router_organizations import router as organizations_router
 from app.governance.router_bodies import router as bodies_router
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.engine = app_engine
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
 
     install_error_handlers(app)
     for router in ROUTERS:

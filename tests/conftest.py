@@ -79,6 +79,7 @@ def app(engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]) 
     url = engine.url.render_as_string(hide_password=False)
     application = create_app(Settings(database_url=url), engine=engine)
     application.state.sessionmaker = session_factory
+    application.state.read_sessionmaker = session_factory
     return application
 
 

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest accepted request body.")
+    key_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=5,
+        description="How long a worker trusts a key it has looked up (0: look up every "
+        "request). A revocation takes effect at once on the worker that served it and "
+        "within this delay on every other.",
+    )
     public_url: str | None = Field(
         default=None,
         description=(

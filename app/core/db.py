@@ -182,15 +182,31 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads: on PostgreSQL in autocommit, so a read sends no BEGIN and COMMIT.
+
+    A read request's statements (a page and its count) then see each its own snapshot,
+    which READ COMMITTED gave them already. SQLite's BEGIN costs no round trip: unchanged.
+    """
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return make_sessionmaker(engine)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session and one commit per request, made before the response is sent."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """One session per request; a write commits before the response is sent."""
+    writes = request.method not in SAFE_METHODS
     # Each request runs in its own context (a task per request), so this does not leak; the
     # dependencies after this one and the route see the value.
-    _writes.set(request.method not in SAFE_METHODS)
+    _writes.set(writes)
+    state = request.app.state
+    factory: async_sessionmaker[AsyncSession] = (
+        state.sessionmaker if writes else state.read_sessionmaker
+    )
     async with factory() as session:
         yield session
-        await session.commit()
+        if writes:
+            await session.commit()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -80,14 +81,58 @@ _KEY_BY_HASH = select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.plan_ids, ApiK
 )
 
 
-async def _authenticate(session: AsyncSession, raw: str | None) -> Principal:
+class KeyCache:
+    """The keys this worker has looked up, trusted for `ttl` seconds (the lookup is a query
+    on every request otherwise). Misses are not cached, so a new key works at once; a key
+    revoked here is forgotten at once and not cached again while the revocation commits."""
+
+    def __init__(self, ttl: float, max_entries: int = 4096) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._revoked: dict[uuid.UUID, float] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        """The cached principal for a key's digest, if still fresh."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        principal, expires = entry
+        if expires <= time.monotonic():
+            del self._entries[digest]
+            return None
+        return principal
+
+    def put(self, digest: str, principal: Principal) -> None:
+        """Remember a looked-up key (not one revoked on this worker a moment ago)."""
+        if self.ttl <= 0:
+            return
+        now = time.monotonic()
+        if principal.key_id in self._revoked:
+            if self._revoked[principal.key_id] > now:
+                return
+            del self._revoked[principal.key_id]
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # rare (more keys than entries): start over, no LRU needed
+        self._entries[digest] = (principal, now + self.ttl)
+
+    def forget(self, key_id: uuid.UUID) -> None:
+        """Drop a key revoked on this worker, and keep it out for one `ttl`."""
+        self._entries = {d: e for d, e in self._entries.items() if e[0].key_id != key_id}
+        self._revoked[key_id] = time.monotonic() + self.ttl
+
+
+async def _authenticate(request: Request, session: AsyncSession, raw: str | None) -> Principal:
     if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise Unauthorized
     digest = hash_key(raw)
+    cache: KeyCache = request.app.state.key_cache
+    if (cached := cache.get(digest)) is not None:
+        return cached
     key = (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise Unauthorized
-    return Principal(
+    principal = Principal(
         key_id=key.id,
         name=key.name,
         role=Role(key.role),
@@ -95,14 +140,19 @@ async def _authenticate(session: AsyncSession, raw: str | None) -> Principal:
         if key.plan_ids is not None
         else None,
     )
+    cache.put(digest, principal)
+    return principal
 
 
 async def authenticated(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller of a JSON endpoint; a calendar key is refused (403)."""
-    principal = await _authenticate(session, credentials.credentials if credentials else None)
+    principal = await _authenticate(
+        request, session, credentials.credentials if credentials else None
+    )
     if principal.role is Role.calendar:
         raise Forbidden("A calendar key opens only the .ics feeds.")
     return principal
@@ -139,7 +189,7 @@ async def feed_principal(
     if token is not None:
         # Checked even beside a header: a key that is not a calendar key must never work
         # from a URL, so a misconfigured client learns it at once.
-        by_token = await _authenticate(session, token)
+        by_token = await _authenticate(request, session, token)
         if by_token.role is not Role.calendar:
             raise Unauthorized(
                 "Only a calendar key may be sent in ?token=; create a calendar key for "
@@ -147,7 +197,7 @@ async def feed_principal(
             )
         if credentials is None:
             return by_token
-    return await _authenticate(session, credentials.credentials if credentials else None)
+    return await _authenticate(request, session, credentials.credentials if credentials else None)
 
 
 ReaderKey = Annotated[Principal, Depends(_require(Role.reader))]

@@ -189,7 +189,7 @@ async def export_contacts_csv(
         **responses(400, 401, 403, 404, 422),
     },
 )
-def export_contact_vcard(key: ReaderKey, contact: ContactDep) -> VCardResponse:
+async def export_contact_vcard(key: ReaderKey, contact: ContactDep) -> VCardResponse:
     """One contact as a vCard (restricted values only for editors and admins)."""
     card = exports.vcard(contacts.present(contact, key))
     return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))

@@ -90,7 +90,7 @@ async def create_organization(
     response_model=OrganizationRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_organization(request: Request, _key: ReaderKey, org: OrganizationDep) -> Response:
+async def get_organization(request: Request, _key: ReaderKey, org: OrganizationDep) -> Response:
     """One organization."""
     return resource_response(request, OrganizationRead.model_validate(org))
 

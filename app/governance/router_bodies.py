@@ -74,7 +74,7 @@ async def create_body(
     response_model=BodyRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
+async def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
     """One body."""
     return resource_response(request, BodyRead.model_validate(body))
 

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
     response_model=MembershipRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_membership(request: Request, _key: ReaderKey, membership: MembershipDep) -> Response:
+async def get_membership(request: Request, _key: ReaderKey, membership: MembershipDep) -> Response:
     """One membership."""
     return resource_response(request, MembershipRead.model_validate(membership))
 

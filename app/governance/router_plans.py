@@ -71,7 +71,7 @@ async def create_plan(
     response_model=PlanRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
+async def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
     """One plan."""
     return resource_response(request, PlanRead.model_validate(plan))
 

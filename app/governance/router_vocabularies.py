@@ -33,6 +33,6 @@ def build_vocabularies() -> Vocabularies:
     response_model=Vocabularies,
     responses=responses(304, 400, 401, 403),
 )
-def get_vocabularies(request: Request, _key: ReaderKey) -> Response:
+async def get_vocabularies(request: Request, _key: ReaderKey) -> Response:
     """Every code list in use, each code with Danish (`da`) and English (`en`) labels."""
     return resource_response(request, build_vocabularies())

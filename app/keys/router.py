@@ -89,7 +89,7 @@ async def create_api_key(
     response_model=ApiKeyRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
+async def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
     """One active key the caller may manage, without its secret."""
     return resource_response(request, ApiKeyRead.model_validate(key))
 
@@ -100,9 +100,10 @@ def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
     status_code=204,
     responses=responses(*WRITE_ERRORS),
 )
-def revoke_api_key(admin: AdminKey, key: KeyDep) -> Response:
+async def revoke_api_key(request: Request, admin: AdminKey, key: KeyDep) -> Response:
     """Revoke a key; it stops working at once. A key cannot revoke itself (no lock-out)."""
     if key.id == admin.key_id:
         raise Conflict("A key cannot revoke itself; revoke it with another admin key.")
     service.revoke(key)
+    request.app.state.key_cache.forget(key.id)  # at once on this worker; others within ttl
     return Response(status_code=204)

@@ -96,7 +96,7 @@ async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> 
     response_model=AgendaItemRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_agenda_item(request: Request, _key: ReaderKey, ctx: ItemDep) -> Response:
+async def get_agenda_item(request: Request, _key: ReaderKey, ctx: ItemDep) -> Response:
     """One agenda item."""
     return resource_response(request, AgendaItemRead.model_validate(ctx.item))
 

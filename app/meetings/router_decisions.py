@@ -66,7 +66,7 @@ async def create_decision(
     response_model=DecisionRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_decision(request: Request, _key: ReaderKey, ctx: DecisionDep) -> Response:
+async def get_decision(request: Request, _key: ReaderKey, ctx: DecisionDep) -> Response:
     """One decision."""
     return resource_response(request, DecisionRead.model_validate(ctx.decision))
 

@@ -167,7 +167,7 @@ async def create_meeting(
     response_model=MeetingRead,
     responses=responses(*ITEM_READ_ERRORS),
 )
-def get_meeting(request: Request, _key: ReaderKey, ctx: MeetingDep) -> Response:
+async def get_meeting(request: Request, _key: ReaderKey, ctx: MeetingDep) -> Response:
     """One meeting."""
     return resource_response(request, MeetingRead.model_validate(ctx.meeting))
 
