@@ -445,7 +445,8 @@ def document_idempotency(schema: dict[str, Any]) -> None:
                     "type": "string",
                     "minLength": 1,
                     "maxLength": MAX_KEY_LENGTH,
-                    "pattern": "^[ -~]+$",
+                    # printable ASCII, no space at either end (it is trimmed)
+                    "pattern": "^[!-~]([ -~]*[!-~])?$",
                 },
             }
         )
