@@ -19,6 +19,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.core.errors import Problem, install_error_handlers
 from app.core.headers import docs_policy, install_security_headers
+from app.core.idempotency import Idempotency, document_idempotency
 from app.core.limits import BodySizeLimit
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
@@ -74,6 +75,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem.pop("$defs", {}))
     components["Problem"] = problem
+    document_idempotency(schema)
     app.openapi_schema = schema
     return schema
 
@@ -135,13 +137,21 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
+    # inside CORS and the body limit: replays get CORS headers, bodies are read whole here
+    app.add_middleware(Idempotency)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Link", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+            ],
+            expose_headers=["ETag", "Link", "Location", "Idempotent-Replayed"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # around everything, so 413s, CORS answers and 500s carry the headers too

@@ -2,6 +2,7 @@
 
 from app.changes.models import Change
 from app.core.db import Base
+from app.core.idempotency import IdempotencyKey
 from app.directory.models import Contact, Organization
 from app.governance.models import Body, Membership, Plan, PlanPartner
 from app.keys.models import ApiKey
@@ -15,6 +16,7 @@ __all__ = [
     "Change",
     "Contact",
     "Decision",
+    "IdempotencyKey",
     "Meeting",
     "Membership",
     "Organization",
