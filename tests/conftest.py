@@ -77,7 +77,9 @@ def db(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[DbSession]
 def app(engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]) -> FastAPI:
     """The application, its sessions bound to the test's connection."""
     url = engine.url.render_as_string(hide_password=False)
-    application = create_app(Settings(database_url=url), engine=engine)
+    # No key cache: a test sees every query a request makes (tests/core/test_key_cache.py
+    # turns it on), and a key changed in the database behind the app's back counts at once.
+    application = create_app(Settings(database_url=url, key_cache_seconds=0), engine=engine)
     application.state.sessionmaker = session_factory
     application.state.read_sessionmaker = session_factory
     return application

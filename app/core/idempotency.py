@@ -25,7 +25,7 @@ one short transaction by `_in_transaction` (today through the threadpool; sync e
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -36,8 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -97,10 +97,12 @@ class Stored:
     body: bytes
 
 
-def claim(session: Session, scope: str, key: str, fingerprint: str, now: datetime) -> Stored | None:
+async def claim(
+    session: AsyncSession, scope: str, key: str, fingerprint: str, now: datetime
+) -> Stored | None:
     """Purge expired keys and claim `key` for this request: None when claimed, else the
     key as stored (another request's)."""
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION))
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION))
     dialect = session.get_bind().dialect.name
     insert = (
         postgresql.insert(IdempotencyKey)
@@ -111,10 +113,10 @@ def claim(session: Session, scope: str, key: str, fingerprint: str, now: datetim
         scope=scope, idempotency_key=key, fingerprint=fingerprint, created_at=now
     ).on_conflict_do_nothing(index_elements=["scope", "idempotency_key"])
     # RETURNING, not rowcount: psycopg reports -1 for an ORM-enabled INSERT
-    if session.execute(statement.returning(IdempotencyKey.scope)).first() is not None:
+    if (await session.execute(statement.returning(IdempotencyKey.scope))).first() is not None:
         return None
     same_key = (IdempotencyKey.scope == scope) & (IdempotencyKey.idempotency_key == key)
-    taken_over = session.execute(
+    taken_over = await session.execute(
         update(IdempotencyKey)
         .where(
             same_key,
@@ -126,13 +128,15 @@ def claim(session: Session, scope: str, key: str, fingerprint: str, now: datetim
     )
     if cast(CursorResult[Any], taken_over).rowcount == 1:
         return None
-    row = session.execute(
-        select(
-            IdempotencyKey.fingerprint,
-            IdempotencyKey.status,
-            IdempotencyKey.headers,
-            IdempotencyKey.body,
-        ).where(same_key)
+    row = (
+        await session.execute(
+            select(
+                IdempotencyKey.fingerprint,
+                IdempotencyKey.status,
+                IdempotencyKey.headers,
+                IdempotencyKey.body,
+            ).where(same_key)
+        )
     ).one_or_none()
     if row is None:
         # released by a failed first request between the insert and this read: in use still
@@ -140,8 +144,8 @@ def claim(session: Session, scope: str, key: str, fingerprint: str, now: datetim
     return Stored(row.fingerprint, row.status, row.headers or [], row.body or b"")
 
 
-def complete(
-    session: Session,
+async def complete(
+    session: AsyncSession,
     scope: str,
     key: str,
     started: datetime,
@@ -151,7 +155,7 @@ def complete(
     now: datetime,
 ) -> None:
     """Store the response of the request that claimed `key` at `started`."""
-    session.execute(
+    await session.execute(
         update(IdempotencyKey)
         .where(
             IdempotencyKey.scope == scope,
@@ -163,9 +167,9 @@ def complete(
     )
 
 
-def release(session: Session, scope: str, key: str, started: datetime) -> None:
+async def release(session: AsyncSession, scope: str, key: str, started: datetime) -> None:
     """Forget `key` (its request failed), unless another request has taken it over."""
-    session.execute(
+    await session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.scope == scope,
             IdempotencyKey.idempotency_key == key,
@@ -178,9 +182,11 @@ def release(session: Session, scope: str, key: str, started: datetime) -> None:
 T = TypeVar("T")
 
 
-def _in_transaction(factory: sessionmaker[Session], work: Callable[..., T], *args: Any) -> T:
-    with factory.begin() as session:
-        return work(session, *args)
+async def _in_transaction(
+    factory: async_sessionmaker[AsyncSession], work: Callable[..., Awaitable[T]], *args: Any
+) -> T:
+    async with factory.begin() as session:
+        return await work(session, *args)
 
 
 # --- the middleware -------------------------------------------------------------------------
@@ -297,12 +303,10 @@ class Idempotency:
             scope.get("query_string", b""),
             body,
         )
-        factory: sessionmaker[Session] = scope["app"].state.sessionmaker
+        factory: async_sessionmaker[AsyncSession] = scope["app"].state.sessionmaker
         started = utcnow()
         try:
-            stored = await run_in_threadpool(
-                _in_transaction, factory, claim, caller, key, fingerprint, started
-            )
+            stored = await _in_transaction(factory, claim, caller, key, fingerprint, started)
         except Exception as exc:
             if not _lost_database(exc):
                 raise
@@ -343,7 +347,7 @@ class Idempotency:
         scope: Scope,
         receive: Receive,
         send: Send,
-        factory: sessionmaker[Session],
+        factory: async_sessionmaker[AsyncSession],
         caller: str,
         key: str,
         started: datetime,
@@ -362,12 +366,12 @@ class Idempotency:
         chunks: list[bytes] = []
         settled = False
 
-        async def settle(work: Callable[..., None], *args: Any) -> None:
+        async def settle(work: Callable[..., Awaitable[None]], *args: Any) -> None:
             nonlocal settled
             settled = True
             try:
                 with anyio.CancelScope(shield=True):
-                    await run_in_threadpool(_in_transaction, factory, work, caller, key, *args)
+                    await _in_transaction(factory, work, caller, key, *args)
             except Exception as exc:
                 # The app's own write is committed already: the client gets its response;
                 # the key stays pending and a retry after STALE_AFTER runs again.

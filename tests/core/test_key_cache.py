@@ -24,6 +24,7 @@ def _key_lookups(counter: Any) -> int:
 def test_a_key_is_looked_up_once_per_ttl(
     reader: ApiClient, count_queries: Any, app: FastAPI
 ) -> None:
+    app.state.key_cache = KeyCache(ttl=5)
     assert reader.get("/api/v1/organizations").status_code == 200  # warm
     count_queries.statements.clear()
     for _ in range(5):
@@ -36,8 +37,9 @@ def test_a_key_is_looked_up_once_per_ttl(
 
 
 def test_a_revocation_takes_effect_at_once_on_this_worker(
-    admin: ApiClient, client_for: Callable[[str], ApiClient]
+    admin: ApiClient, client_for: Callable[[str], ApiClient], app: FastAPI
 ) -> None:
+    app.state.key_cache = KeyCache(ttl=5)
     created = admin.post("/api/v1/api-keys", json={"name": "kort", "role": "reader"}).json()
     user = client_for(created["secret"])
     assert user.get("/api/v1/organizations").status_code == 200  # cached now

@@ -19,17 +19,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from app.changes.models import Change
-from app.core.db import make_sessionmaker, utcnow
+from app.core.db import utcnow
 from app.core.idempotency import IdempotencyKey, digest
 from app.core.security import Role
 from app.directory.models import Organization
-from app.keys import service as keys
-from tests.databases import IN_CI, fresh_database, postgres_available
+from tests.aio import ApiClient, DbSession
+from tests.databases import IN_CI, fresh_database, key_secret, postgres_available
 from tests.helpers import assert_problem
 from tests.live import live_server
 
@@ -37,7 +36,7 @@ ORGS = "/api/v1/organizations"
 
 
 def _post(
-    client: TestClient | httpx.Client, key: str | bytes | None, payload: dict[str, Any]
+    client: ApiClient | httpx.Client, key: str | bytes | None, payload: dict[str, Any]
 ) -> httpx.Response:
     headers: dict[str, Any] = {"Content-Type": "application/json"}
     if key is not None:
@@ -45,20 +44,20 @@ def _post(
     return client.post(ORGS, content=json.dumps(payload).encode(), headers=headers)
 
 
-def _orgs(db: Session, name: str) -> int:
+def _orgs(db: DbSession, name: str) -> int:
     return (
         db.scalar(select(func.count()).select_from(Organization).where(Organization.name == name))
         or 0
     )
 
 
-def _keys(db: Session) -> list[IdempotencyKey]:
+def _keys(db: DbSession) -> list[IdempotencyKey]:
     db.expire_all()
     return list(db.scalars(select(IdempotencyKey)))
 
 
 def test_a_retry_gets_the_first_response_and_creates_nothing(
-    editor: TestClient, db: Session
+    editor: ApiClient, db: DbSession
 ) -> None:
     payload = {"name": "Boligselskabet Retry", "kind": "housing_organization"}
     key = str(uuid.uuid4())
@@ -86,7 +85,7 @@ def test_a_retry_gets_the_first_response_and_creates_nothing(
 
 
 def test_the_same_key_with_another_request_is_422_and_creates_nothing(
-    editor: TestClient, db: Session
+    editor: ApiClient, db: DbSession
 ) -> None:
     first = _post(editor, "sync-1", {"name": "Første", "kind": "other"})
     assert first.status_code == 201
@@ -109,10 +108,10 @@ def test_the_same_key_with_another_request_is_422_and_creates_nothing(
 
 
 def test_keys_belong_to_the_caller(
-    editor: TestClient,
+    editor: ApiClient,
     make_key: Callable[..., str],
-    client_for: Callable[[str | None], TestClient],
-    db: Session,
+    client_for: Callable[[str | None], ApiClient],
+    db: DbSession,
 ) -> None:
     other = client_for(make_key(Role.editor, "other-sync"))
     payload = {"name": "Delt nøgle", "kind": "other"}
@@ -125,7 +124,7 @@ def test_keys_belong_to_the_caller(
 
 
 def test_a_failed_request_is_not_kept_so_a_corrected_retry_creates(
-    editor: TestClient, reader: TestClient, db: Session
+    editor: ApiClient, reader: ApiClient, db: DbSession
 ) -> None:
     bad = _post(editor, "fix-me", {"name": "Rettet"})  # no kind
     assert_problem(bad, 422, "validation-error")
@@ -153,13 +152,13 @@ def test_a_failed_request_is_not_kept_so_a_corrected_retry_creates(
         "empty-string",
     ],
 )
-def test_an_invalid_key_is_400(editor: TestClient, db: Session, value: str | bytes) -> None:
+def test_an_invalid_key_is_400(editor: ApiClient, db: DbSession, value: str | bytes) -> None:
     assert_problem(_post(editor, value, {"name": "Ugyldig", "kind": "other"}), 400, "bad-request")
     assert _orgs(db, "Ugyldig") == 0
 
 
 def test_two_key_headers_are_400_and_the_longest_key_is_accepted(
-    editor: TestClient, db: Session
+    editor: ApiClient, db: DbSession
 ) -> None:
     body = json.dumps({"name": "To", "kind": "other"}).encode()
     two = editor.post(
@@ -185,13 +184,13 @@ def test_two_key_headers_are_400_and_the_longest_key_is_accepted(
     ]
 
 
-def test_a_request_without_credentials_passes_through(anon: TestClient, db: Session) -> None:
+def test_a_request_without_credentials_passes_through(anon: ApiClient, db: DbSession) -> None:
     assert_problem(_post(anon, "", {"name": "Anonym", "kind": "other"}), 401)
     assert _keys(db) == []
 
 
 def test_only_hashes_of_the_credential_are_stored(
-    make_key: Callable[..., str], client_for: Callable[[str | None], TestClient], db: Session
+    make_key: Callable[..., str], client_for: Callable[[str | None], ApiClient], db: DbSession
 ) -> None:
     secret = make_key(Role.editor, "hashed")
     assert _post(client_for(secret), "h", {"name": "Hash", "kind": "other"}).status_code == 201
@@ -201,7 +200,7 @@ def test_only_hashes_of_the_credential_are_stored(
     assert secret.encode() not in stored
 
 
-def _pending(db: Session, secret: str, key: str, payload: dict[str, Any], age: timedelta) -> None:
+def _pending(db: DbSession, secret: str, key: str, payload: dict[str, Any], age: timedelta) -> None:
     body = json.dumps(payload).encode()
     db.add(
         IdempotencyKey(
@@ -215,7 +214,7 @@ def _pending(db: Session, secret: str, key: str, payload: dict[str, Any], age: t
 
 
 def test_a_running_key_is_409_and_a_dead_one_is_taken_over(
-    make_key: Callable[..., str], client_for: Callable[[str | None], TestClient], db: Session
+    make_key: Callable[..., str], client_for: Callable[[str | None], ApiClient], db: DbSession
 ) -> None:
     secret = make_key(Role.editor, "pending")
     client = client_for(secret)
@@ -234,7 +233,7 @@ def test_a_running_key_is_409_and_a_dead_one_is_taken_over(
 
 
 def test_keys_are_kept_24_hours_then_purged(
-    make_key: Callable[..., str], client_for: Callable[[str | None], TestClient], db: Session
+    make_key: Callable[..., str], client_for: Callable[[str | None], ApiClient], db: DbSession
 ) -> None:
     secret = make_key(Role.editor, "purge")
     client = client_for(secret)
@@ -253,7 +252,7 @@ def test_keys_are_kept_24_hours_then_purged(
     assert replay.content == created.content
 
 
-def test_a_new_api_keys_secret_is_never_stored(admin: TestClient, db: Session) -> None:
+def test_a_new_api_keys_secret_is_never_stored(admin: ApiClient, db: DbSession) -> None:
     # the secret is shown once and kept only hashed: key creation ignores the header
     for name in ("first", "second"):
         created = admin.post(
@@ -306,9 +305,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[list[
             pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
         pytest.skip(reason)
     with fresh_database(request.param, tmp_path) as engine, ExitStack() as stack:
-        with make_sessionmaker(engine)() as session:
-            _key, secret = keys.create_key(session, "sync-job", Role.editor)
-            session.commit()
+        secret = key_secret(engine, "sync-job", Role.editor)
         url = engine.url.render_as_string(hide_password=False)
         bases = [stack.enter_context(live_server(url)) for _ in range(2)]
         yield bases, secret, engine
@@ -344,7 +341,12 @@ def test_concurrent_retries_create_exactly_once(live: tuple[list[str], str, Any]
     again = _post(clients[0], "race-1", payload)
     assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
     assert again.content == originals[0].content
-    with make_sessionmaker(engine)() as session:
-        assert _orgs(session, "Kapløb") == 1
+    with sessionmaker(bind=engine)() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Organization).where(Organization.name == "Kapløb")
+            )
+            == 1
+        )
     for client in clients:
         client.close()
