@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.core.db import engine_options, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.core.errors import Problem, install_error_handlers
 from app.core.headers import docs_policy, install_security_headers
 from app.core.idempotency import Idempotency, document_idempotency
@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     logging.basicConfig()
     logging.getLogger("samstyre").setLevel(settings.log_level.upper())
     owned_engine = engine is None
-    app_engine = engine or make_engine(settings.database_url)
+    app_engine = engine or make_engine(
+        settings.database_url, **engine_options(settings.database_url, settings.db_pool_size)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest accepted request body.")
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each worker keeps open (plus up to 10 more under "
+        "load); a request holds one from its first query to its end.",
+    )
     key_cache_seconds: float = Field(
         default=5,
         ge=0,

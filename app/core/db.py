@@ -171,10 +171,20 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
+    # No pre-ping: it costs a round trip per request; a connection found dead in use is a
+    # 503 and invalidates the pool, so the next request reconnects.
     kwargs.setdefault("pool_pre_ping", False)
-    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
+    # A database host that stops answering must not hang requests for the OS's TCP timeout.
+    kwargs.setdefault("pool_timeout", 10)
+    kwargs.setdefault("connect_args", {"timeout": 5})
     return create_async_engine(url, **kwargs)
+
+
+def engine_options(url: str, pool_size: int) -> dict[str, Any]:
+    """The app's pool options for `url` (SQLite keeps SQLAlchemy's defaults)."""
+    return {} if _is_sqlite(url) else {"pool_size": pool_size}
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
