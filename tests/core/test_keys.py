@@ -106,3 +106,13 @@ def test_cli_prints_the_key_last(tmp_path: Path) -> None:
     ).stdout
     secret = out.strip().splitlines()[-1]
     assert secret.startswith("sam_") and len(secret) > 40
+    again = subprocess.run(
+        [bin_dir / "samstyre", "keys", "create", "--name", "cron", "--role", "reader"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    # a second key of the same name is refused with a clear message, not a traceback
+    assert again.returncode == 1
+    assert "cron" in again.stderr and "exists already" in again.stderr
+    assert "Traceback" not in again.stderr and "sam_" not in again.stdout
