@@ -4,14 +4,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 
 from app.changes.models import Change
 from app.core.db import SessionDep
 from app.core.errors import READ_ERRORS, responses
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.fields import Fields, page_model, select_fields
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import ReaderKey
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
@@ -38,7 +39,7 @@ class ChangeRead(BaseModel):
 @router.get(
     "/changes",
     operation_id="list_changes",
-    response_model=Page[ChangeRead],
+    response_model=page_model(ChangeRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_changes(
@@ -46,6 +47,7 @@ async def list_changes(
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(ChangeRead))],
     after: Annotated[
         int, Query(ge=0, le=2**62, description="Only entries with a greater `seq`.")
     ] = 0,
@@ -57,4 +59,4 @@ async def list_changes(
     if page.modified_since is not None:
         stmt = stmt.where(Change.at >= page.modified_since)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [ChangeRead.model_validate(r) for r in rows], total, page)
+    return page_response(request, [ChangeRead.model_validate(r) for r in rows], total, page, fields)

@@ -2,6 +2,7 @@
 
 import hashlib
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,9 +20,34 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(header: str, etag: str) -> bool:
-    candidates = [part.strip() for part in header.split(",")]
-    return "*" in candidates or etag in candidates
+# one entity-tag of a list (RFC 9110 §8.8.3): optional `W/`, then a quoted opaque tag
+_ENTITY_TAG = re.compile(r'[\s,]*(W/)?("[^"]*")\s*(?:,|$)')
+
+
+def _matches(header: str, etag: str, *, weak: bool = False) -> bool:
+    """Whether `etag` (strong) is in the header's list, or the header is `*`.
+
+    Strong comparison (If-Match) never matches a `W/` tag; weak comparison
+    (If-None-Match, RFC 9110 §13.1.2) compares the opaque tags alone.
+    """
+    if header.strip() == "*":
+        return True
+    pos = 0
+    while pos < len(header) and (match := _ENTITY_TAG.match(header, pos)):
+        if match.group(2) == etag and (weak or match.group(1) is None):
+            return True
+        pos = match.end()
+    return False  # the end, or a malformed list: nothing after it counts
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """A GET or HEAD whose If-None-Match matches `etag` (weak comparison): answer 304."""
+    header = request.headers.get("if-none-match")
+    return (
+        request.method in ("GET", "HEAD")
+        and header is not None
+        and _matches(header, etag, weak=True)
+    )
 
 
 def resource_response(
@@ -31,15 +57,22 @@ def resource_response(
     status_code: int = 200,
     location: str | None = None,
     headers: dict[str, str] | None = None,
+    fields: frozenset[str] | None = None,
 ) -> Response:
-    """JSON for one resource with its ETag; 304 when If-None-Match matches on GET."""
-    body = model.model_dump_json().encode()
+    """JSON for one resource with its ETag; 304 when If-None-Match matches on GET.
+
+    With `fields` (`?fields=`, app/core/fields.py) only those top-level fields are
+    serialised, and the ETag is of that representation.
+    """
+    if fields is None:
+        body = model.model_dump_json().encode()
+    else:
+        body = model.__pydantic_serializer__.to_json(model, include=set(fields))
     etag = etag_of(body)
     out_headers = {"ETag": etag, **(headers or {})}
     if location:
         out_headers["Location"] = location
-    inm = request.headers.get("if-none-match")
-    if request.method in ("GET", "HEAD") and inm and _matches(inm, etag):
+    if not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return Response(
         body, status_code=status_code, headers=out_headers, media_type="application/json"

@@ -87,13 +87,24 @@ def set_link_header(request: Request, response: Response, params: PageParams, to
 
 
 def page_response(
-    request: Request, items: Sequence[BaseModel], total: int, params: PageParams
+    request: Request,
+    items: Sequence[BaseModel],
+    total: int,
+    params: PageParams,
+    fields: frozenset[str] | None = None,
 ) -> Response:
-    """The list envelope as JSON, with `Link`; serialised once, by pydantic-core."""
+    """The list envelope as JSON, with `Link`; serialised once, by pydantic-core.
+
+    With `fields` (`?fields=`, app/core/fields.py) each item holds only those top-level
+    fields; the envelope stays whole.
+    """
+    include = None if fields is None else set(fields)  # pydantic-core's type: a set
     body = b"".join(
         [
             b'{"items":[',
-            b",".join(item.__pydantic_serializer__.to_json(item) for item in items),
+            b",".join(
+                item.__pydantic_serializer__.to_json(item, include=include) for item in items
+            ),
             b'],"total":%d,"limit":%d,"offset":%d}' % (total, params.limit, params.offset),
         ]
     )

@@ -19,8 +19,9 @@ from app.core.errors import (
     ProblemError,
     responses,
 )
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, page_response
+from app.core.pagination import PageDep, page_response
 from app.core.schemas import QueryDatetime
 from app.core.security import AdminKey, EditorKey, ReaderKey
 from app.directory import contacts, exports, repository
@@ -223,7 +224,7 @@ def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
 @router.get(
     "/contacts",
     operation_id="list_contacts",
-    response_model=Page[ContactRead],
+    response_model=page_model(ContactRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_contacts(
@@ -232,6 +233,7 @@ async def list_contacts(
     key: ReaderKey,
     page: PageDep,
     filters: FiltersDep,
+    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
 ) -> Response:
     """The directory, by family name, given name; archived contacts only on request.
 
@@ -241,7 +243,7 @@ async def list_contacts(
     items, total = await contacts.list_page(
         session, key, _with_since(filters, page.modified_since), page
     )
-    return page_response(request, items, total, page)
+    return page_response(request, items, total, page, fields)
 
 
 @router.post(
@@ -267,14 +269,18 @@ async def create_contact(
 @router.get(
     "/contacts/{contact_id}",
     operation_id="get_contact",
-    response_model=ContactRead,
+    response_model=read_model(ContactRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
 async def get_contact(
-    request: Request, session: SessionDep, key: ReaderKey, contact: ContactDep
+    request: Request,
+    session: SessionDep,
+    key: ReaderKey,
+    contact: ContactDep,
+    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
 ) -> Response:
     """One contact, with its current memberships in bodies of the key's plans."""
-    return resource_response(request, await contacts.read_one(session, key, contact))
+    return resource_response(request, await contacts.read_one(session, key, contact), fields=fields)
 
 
 @router.patch(

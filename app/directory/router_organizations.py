@@ -13,8 +13,9 @@ from app.core.errors import (
     NotFound,
     responses,
 )
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.directory import organizations, repository
 from app.directory.models import Organization
@@ -46,7 +47,7 @@ def _location(org: Organization) -> str:
 @router.get(
     "",
     operation_id="list_organizations",
-    response_model=Page[OrganizationRead],
+    response_model=page_model(OrganizationRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_organizations(
@@ -54,6 +55,7 @@ async def list_organizations(
     session: SessionDep,
     _key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(OrganizationRead))],
     kind: OrganizationKind | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the name.")] = None,
     parent_id: uuid.UUID | None = None,
@@ -64,7 +66,9 @@ async def list_organizations(
         page, kind=kind, q=q, parent_id=parent_id, include_archived=include_archived
     )
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [OrganizationRead.model_validate(o) for o in rows], total, page)
+    return page_response(
+        request, [OrganizationRead.model_validate(o) for o in rows], total, page, fields
+    )
 
 
 @router.post(
@@ -87,12 +91,17 @@ async def create_organization(
 @router.get(
     "/{org_id}",
     operation_id="get_organization",
-    response_model=OrganizationRead,
+    response_model=read_model(OrganizationRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_organization(request: Request, _key: ReaderKey, org: OrganizationDep) -> Response:
+async def get_organization(
+    request: Request,
+    _key: ReaderKey,
+    org: OrganizationDep,
+    fields: Annotated[Fields, Depends(select_fields(OrganizationRead))],
+) -> Response:
     """One organization."""
-    return resource_response(request, OrganizationRead.model_validate(org))
+    return resource_response(request, OrganizationRead.model_validate(org), fields=fields)
 
 
 @router.patch(

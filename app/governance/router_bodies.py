@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import bodies, memberships, repository
 from app.governance.dependencies import BodyDep, BodyEditDep
@@ -33,7 +34,7 @@ def _location(body: Body) -> str:
 @router.get(
     "",
     operation_id="list_bodies",
-    response_model=Page[BodyRead],
+    response_model=page_model(BodyRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_bodies(
@@ -41,6 +42,7 @@ async def list_bodies(
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(BodyRead))],
     plan_id: uuid.UUID | None = None,
     kind: BodyKind | None = None,
     active: bool | None = None,
@@ -48,7 +50,7 @@ async def list_bodies(
     """List bodies by name (a key limited to some plans sees only theirs)."""
     stmt = repository.bodies_query(page, key, plan_id=plan_id, kind=kind, active=active)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [BodyRead.model_validate(r) for r in rows], total, page)
+    return page_response(request, [BodyRead.model_validate(r) for r in rows], total, page, fields)
 
 
 @router.post(
@@ -71,12 +73,17 @@ async def create_body(
 @router.get(
     "/{body_id}",
     operation_id="get_body",
-    response_model=BodyRead,
+    response_model=read_model(BodyRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_body(request: Request, _key: ReaderKey, body: BodyDep) -> Response:
+async def get_body(
+    request: Request,
+    _key: ReaderKey,
+    body: BodyDep,
+    fields: Annotated[Fields, Depends(select_fields(BodyRead))],
+) -> Response:
     """One body."""
-    return resource_response(request, BodyRead.model_validate(body))
+    return resource_response(request, BodyRead.model_validate(body), fields=fields)
 
 
 @router.patch(
@@ -112,7 +119,7 @@ async def delete_body(
 @router.get(
     "/{body_id}/memberships",
     operation_id="list_body_memberships",
-    response_model=Page[MembershipRead],
+    response_model=page_model(MembershipRead),
     responses=responses(400, 401, 403, 404, 422),
 )
 async def list_body_memberships(
@@ -121,6 +128,7 @@ async def list_body_memberships(
     _key: ReaderKey,
     body: BodyDep,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(MembershipRead))],
     active_on: Annotated[
         QueryDate | None, Query(description="Only memberships holding on this day.")
     ] = None,
@@ -130,7 +138,9 @@ async def list_body_memberships(
     on that day."""
     stmt = repository.memberships_query(page, body_id=body.id, active_on=active_on, role=role)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [MembershipRead.model_validate(r) for r in rows], total, page)
+    return page_response(
+        request, [MembershipRead.model_validate(r) for r in rows], total, page, fields
+    )
 
 
 @router.post(

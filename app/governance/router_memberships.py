@@ -1,9 +1,12 @@
 """HTTP routes for single memberships."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, WRITE_ERRORS, responses
+from app.core.fields import Fields, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import memberships
@@ -16,12 +19,17 @@ router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
 @router.get(
     "/{membership_id}",
     operation_id="get_membership",
-    response_model=MembershipRead,
+    response_model=read_model(MembershipRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_membership(request: Request, _key: ReaderKey, membership: MembershipDep) -> Response:
+async def get_membership(
+    request: Request,
+    _key: ReaderKey,
+    membership: MembershipDep,
+    fields: Annotated[Fields, Depends(select_fields(MembershipRead))],
+) -> Response:
     """One membership."""
-    return resource_response(request, MembershipRead.model_validate(membership))
+    return resource_response(request, MembershipRead.model_validate(membership), fields=fields)
 
 
 @router.patch(

@@ -1,13 +1,15 @@
 """HTTP routes for plans, their structure and their governance check."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import check, plans, repository, structure
 from app.governance.dependencies import PlanDep, PlanEditDep
@@ -31,7 +33,7 @@ def _location(plan: Plan) -> str:
 @router.get(
     "",
     operation_id="list_plans",
-    response_model=Page[PlanRead],
+    response_model=page_model(PlanRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_plans(
@@ -39,13 +41,14 @@ async def list_plans(
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(PlanRead))],
     status: PlanStatus | None = None,
     municipality_id: uuid.UUID | None = None,
 ) -> Response:
     """List plans by name (a key limited to some plans sees only those)."""
     stmt = repository.plans_query(page, key, status=status, municipality_id=municipality_id)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [PlanRead.model_validate(r) for r in rows], total, page)
+    return page_response(request, [PlanRead.model_validate(r) for r in rows], total, page, fields)
 
 
 @router.post(
@@ -68,12 +71,17 @@ async def create_plan(
 @router.get(
     "/{plan_id}",
     operation_id="get_plan",
-    response_model=PlanRead,
+    response_model=read_model(PlanRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_plan(request: Request, _key: ReaderKey, plan: PlanDep) -> Response:
+async def get_plan(
+    request: Request,
+    _key: ReaderKey,
+    plan: PlanDep,
+    fields: Annotated[Fields, Depends(select_fields(PlanRead))],
+) -> Response:
     """One plan."""
-    return resource_response(request, PlanRead.model_validate(plan))
+    return resource_response(request, PlanRead.model_validate(plan), fields=fields)
 
 
 @router.patch(
@@ -109,27 +117,35 @@ async def delete_plan(
 @router.get(
     "/{plan_id}/structure",
     operation_id="get_plan_structure",
-    response_model=PlanStructure,
+    response_model=read_model(PlanStructure),
     responses=responses(*ITEM_READ_ERRORS),
 )
 async def get_plan_structure(
-    request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
+    request: Request,
+    session: SessionDep,
+    _key: ReaderKey,
+    plan: PlanDep,
+    fields: Annotated[Fields, Depends(select_fields(PlanStructure))],
 ) -> Response:
     """The whole organisation in one call: active bodies, reporting lines, current members
     and liaisons."""
-    return resource_response(request, await structure.build_structure(session, plan))
+    return resource_response(request, await structure.build_structure(session, plan), fields=fields)
 
 
 @router.get(
     "/{plan_id}/governance-check",
     operation_id="get_plan_governance_check",
-    response_model=GovernanceCheck,
+    response_model=read_model(GovernanceCheck),
     responses=responses(*ITEM_READ_ERRORS),
 )
 async def get_plan_governance_check(
-    request: Request, session: SessionDep, _key: ReaderKey, plan: PlanDep
+    request: Request,
+    session: SessionDep,
+    _key: ReaderKey,
+    plan: PlanDep,
+    fields: Annotated[Fields, Depends(select_fields(GovernanceCheck))],
 ) -> Response:
     """Check the plan against good practice; findings by severity, then rule."""
     return resource_response(
-        request, GovernanceCheck(findings=await check.run_check(session, plan))
+        request, GovernanceCheck(findings=await check.run_check(session, plan)), fields=fields
     )

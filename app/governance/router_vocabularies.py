@@ -1,8 +1,11 @@
 """`GET /api/v1/vocabularies`: every code list, for a frontend's forms."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.errors import responses
+from app.core.fields import Fields, read_model, select_fields
 from app.core.http import resource_response
 from app.core.security import ReaderKey
 from app.governance import vocabularies as vocab
@@ -30,9 +33,13 @@ def build_vocabularies() -> Vocabularies:
 @router.get(
     "/vocabularies",
     operation_id="get_vocabularies",
-    response_model=Vocabularies,
-    responses=responses(304, 400, 401, 403),
+    response_model=read_model(Vocabularies),
+    responses=responses(304, 400, 401, 403, 422),
 )
-async def get_vocabularies(request: Request, _key: ReaderKey) -> Response:
+async def get_vocabularies(
+    request: Request,
+    _key: ReaderKey,
+    fields: Annotated[Fields, Depends(select_fields(Vocabularies))],
+) -> Response:
     """Every code list in use, each code with Danish (`da`) and English (`en`) labels."""
-    return resource_response(request, build_vocabularies())
+    return resource_response(request, build_vocabularies(), fields=fields)

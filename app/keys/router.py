@@ -14,8 +14,9 @@ from app.core.errors import (
     NotFound,
     responses,
 )
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import AdminKey
 from app.keys import service
 from app.keys.models import ApiKey
@@ -38,7 +39,7 @@ KeyDep = Annotated[ApiKey, Depends(valid_key)]
 @router.get(
     "",
     operation_id="list_api_keys",
-    response_model=Page[ApiKeyRead],
+    response_model=page_model(ApiKeyRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_api_keys(
@@ -46,6 +47,7 @@ async def list_api_keys(
     session: SessionDep,
     admin: AdminKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(ApiKeyRead))],
     include_revoked: bool = False,
 ) -> Response:
     """List the keys the caller may manage (never their secrets), oldest first.
@@ -53,7 +55,7 @@ async def list_api_keys(
     A plan-limited admin sees only keys limited to some of its own plans."""
     stmt = await service.keys_query(session, page, include_revoked, admin)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [ApiKeyRead.model_validate(k) for k in rows], total, page)
+    return page_response(request, [ApiKeyRead.model_validate(k) for k in rows], total, page, fields)
 
 
 @router.post(
@@ -86,12 +88,17 @@ async def create_api_key(
 @router.get(
     "/{key_id}",
     operation_id="get_api_key",
-    response_model=ApiKeyRead,
+    response_model=read_model(ApiKeyRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_api_key(request: Request, _admin: AdminKey, key: KeyDep) -> Response:
+async def get_api_key(
+    request: Request,
+    _admin: AdminKey,
+    key: KeyDep,
+    fields: Annotated[Fields, Depends(select_fields(ApiKeyRead))],
+) -> Response:
     """One active key the caller may manage, without its secret."""
-    return resource_response(request, ApiKeyRead.model_validate(key))
+    return resource_response(request, ApiKeyRead.model_validate(key), fields=fields)
 
 
 @router.delete(

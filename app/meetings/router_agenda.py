@@ -1,11 +1,14 @@
 """HTTP routes for agenda items."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import agenda, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
@@ -32,15 +35,22 @@ def _items(rows: list[AgendaItem]) -> AgendaItems:
 @router.get(
     "/meetings/{meeting_id}/agenda-items",
     operation_id="list_agenda_items",
-    response_model=Page[AgendaItemRead],
+    response_model=page_model(AgendaItemRead),
     responses=responses(*READ_ERRORS, 404),
 )
 async def list_agenda_items(
-    request: Request, session: SessionDep, _key: ReaderKey, ctx: MeetingDep, page: PageDep
+    request: Request,
+    session: SessionDep,
+    _key: ReaderKey,
+    ctx: MeetingDep,
+    page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(AgendaItemRead))],
 ) -> Response:
     """The meeting's agenda by position (a fixed number of queries, whatever its length)."""
     rows, total = await fetch_page(session, repository.agenda_query(ctx.meeting.id, page), page)
-    return page_response(request, [AgendaItemRead.model_validate(i) for i in rows], total, page)
+    return page_response(
+        request, [AgendaItemRead.model_validate(i) for i in rows], total, page, fields
+    )
 
 
 @router.post(
@@ -93,12 +103,17 @@ async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> 
 @router.get(
     "/agenda-items/{item_id}",
     operation_id="get_agenda_item",
-    response_model=AgendaItemRead,
+    response_model=read_model(AgendaItemRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_agenda_item(request: Request, _key: ReaderKey, ctx: ItemDep) -> Response:
+async def get_agenda_item(
+    request: Request,
+    _key: ReaderKey,
+    ctx: ItemDep,
+    fields: Annotated[Fields, Depends(select_fields(AgendaItemRead))],
+) -> Response:
     """One agenda item."""
-    return resource_response(request, AgendaItemRead.model_validate(ctx.item))
+    return resource_response(request, AgendaItemRead.model_validate(ctx.item), fields=fields)
 
 
 @router.patch(

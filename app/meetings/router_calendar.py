@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import responses
-from app.core.http import etag_of
+from app.core.http import etag_of, not_modified
 from app.core.security import Principal
 from app.meetings import calendar, repository
 from app.meetings.dependencies import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
@@ -52,7 +52,7 @@ async def _feed(
     # time (a 304 below when unchanged).
     headers = {"ETag": etag, "Cache-Control": FEED_CACHE_CONTROL}
     # calendar clients poll: an unchanged feed costs them a 304
-    if etag in [part.strip() for part in request.headers.get("if-none-match", "").split(",")]:
+    if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=ICS, headers=headers)
 

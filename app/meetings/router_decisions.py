@@ -1,13 +1,15 @@
 """HTTP routes for decisions."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
-from app.core.pagination import Page, PageDep, fetch_page, page_response
+from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.meetings import decisions, repository
 from app.meetings.dependencies import DecisionDep
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
 @router.get(
     "",
     operation_id="list_decisions",
-    response_model=Page[DecisionRead],
+    response_model=page_model(DecisionRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_decisions(
@@ -28,6 +30,7 @@ async def list_decisions(
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
     body_id: uuid.UUID | None = None,
     status: DecisionStatus | None = None,
     impact: DecisionImpact | None = None,
@@ -35,7 +38,9 @@ async def list_decisions(
     """List decisions by `decided_at`."""
     stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)
+    return page_response(
+        request, [DecisionRead.model_validate(d) for d in rows], total, page, fields
+    )
 
 
 @router.post(
@@ -63,12 +68,17 @@ async def create_decision(
 @router.get(
     "/{decision_id}",
     operation_id="get_decision",
-    response_model=DecisionRead,
+    response_model=read_model(DecisionRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_decision(request: Request, _key: ReaderKey, ctx: DecisionDep) -> Response:
+async def get_decision(
+    request: Request,
+    _key: ReaderKey,
+    ctx: DecisionDep,
+    fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
+) -> Response:
     """One decision."""
-    return resource_response(request, DecisionRead.model_validate(ctx.decision))
+    return resource_response(request, DecisionRead.model_validate(ctx.decision), fields=fields)
 
 
 @router.patch(

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import (
@@ -13,8 +13,9 @@ from app.core.errors import (
     WRITE_ERRORS,
     responses,
 )
+from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, etag_of, resource_response
-from app.core.pagination import Page, PageDep, PageParams, fetch_page, page_response
+from app.core.pagination import PageDep, PageParams, fetch_page, page_response
 from app.core.schemas import Instant
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, repository, rotation, series
@@ -85,6 +86,7 @@ async def _list(
     status: MeetingStatus | None,
     start: date | datetime | None,
     end: date | datetime | None,
+    fields: Fields,
 ) -> Response:
     lower, upper = window(start, end)
     stmt = repository.meetings_query(
@@ -98,7 +100,9 @@ async def _list(
         starts_before=upper if end is not None else None,
     )
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(request, [MeetingRead.model_validate(m) for m in rows], total, page)
+    return page_response(
+        request, [MeetingRead.model_validate(m) for m in rows], total, page, fields
+    )
 
 
 FromQuery = Annotated[
@@ -114,7 +118,7 @@ ToQuery = Annotated[
 @router.get(
     "/meetings",
     operation_id="list_meetings",
-    response_model=Page[MeetingRead],
+    response_model=page_model(MeetingRead),
     responses=responses(*READ_ERRORS),
 )
 async def list_meetings(
@@ -122,6 +126,7 @@ async def list_meetings(
     session: SessionDep,
     key: ReaderKey,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
     body_id: uuid.UUID | None = None,
     plan_id: uuid.UUID | None = None,
     mode: MeetingMode | None = None,
@@ -141,6 +146,7 @@ async def list_meetings(
         status=status,
         start=start,
         end=end,
+        fields=fields,
     )
 
 
@@ -164,12 +170,17 @@ async def create_meeting(
 @router.get(
     "/meetings/{meeting_id:uuid}",
     operation_id="get_meeting",
-    response_model=MeetingRead,
+    response_model=read_model(MeetingRead),
     responses=responses(*ITEM_READ_ERRORS),
 )
-async def get_meeting(request: Request, _key: ReaderKey, ctx: MeetingDep) -> Response:
+async def get_meeting(
+    request: Request,
+    _key: ReaderKey,
+    ctx: MeetingDep,
+    fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
+) -> Response:
     """One meeting."""
-    return resource_response(request, MeetingRead.model_validate(ctx.meeting))
+    return resource_response(request, MeetingRead.model_validate(ctx.meeting), fields=fields)
 
 
 @router.patch(
@@ -212,7 +223,7 @@ async def delete_meeting(
 @router.get(
     "/bodies/{body_id}/meetings",
     operation_id="list_body_meetings",
-    response_model=Page[MeetingRead],
+    response_model=page_model(MeetingRead),
     responses=responses(*READ_ERRORS, 404),
 )
 async def list_body_meetings(
@@ -221,6 +232,7 @@ async def list_body_meetings(
     key: ReaderKey,
     body: BodyDep,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
     mode: MeetingMode | None = None,
     status: MeetingStatus | None = None,
     start: FromQuery = None,
@@ -238,29 +250,33 @@ async def list_body_meetings(
         status=status,
         start=start,
         end=end,
+        fields=fields,
     )
 
 
 @router.get(
     "/bodies/{body_id}/next-mode",
     operation_id="get_next_mode",
-    response_model=NextMode,
-    responses=responses(*READ_ERRORS, 404),
+    response_model=read_model(NextMode),
+    responses=responses(*READ_ERRORS, 304, 404),
 )
 async def get_next_mode(
+    request: Request,
     session: SessionDep,
     _key: ReaderKey,
     body: BodyDep,
     at: Annotated[Instant, Query(description="When the new meeting would start.")],
-) -> NextMode:
+    fields: Annotated[Fields, Depends(select_fields(NextMode))],
+) -> Response:
     """The mode the body's rotation expects for a new meeting starting at `at`."""
     mode, free, modes, previous = await meetings.expected_mode(session, body, at)
-    return NextMode(
+    answer = NextMode(
         mode=MeetingMode(mode),
         free_choice=free,
         rotation=[MeetingMode(m) for m in modes if m in MeetingMode.__members__],
         previous_meeting_id=previous,
     )
+    return resource_response(request, answer, fields=fields)
 
 
 @router.post(
@@ -285,7 +301,7 @@ async def create_meeting_series(
 @router.get(
     "/bodies/{body_id}/inbox",
     operation_id="get_body_inbox",
-    response_model=Page[DecisionRead],
+    response_model=page_model(DecisionRead),
     responses=responses(*READ_ERRORS, 404),
 )
 async def get_body_inbox(
@@ -294,8 +310,11 @@ async def get_body_inbox(
     _key: ReaderKey,
     body: BodyDep,
     page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
 ) -> Response:
     """Decisions of the bodies below that wait for a meeting of this body: routine ones to be
     reported and escalated ones to be decided, not yet on an open or held meeting of it."""
     rows, total = await fetch_page(session, repository.inbox_query(page, body.id), page)
-    return page_response(request, [DecisionRead.model_validate(d) for d in rows], total, page)
+    return page_response(
+        request, [DecisionRead.model_validate(d) for d in rows], total, page, fields
+    )
