@@ -20,7 +20,7 @@ run: $(STAMP)
 
 ## test: every quality gate: ruff, mypy strict, pytest on SQLite and PostgreSQL, schemathesis,
 ## and the production install (wheel without extras, fresh virtualenv) serving over HTTP
-test: lint typecheck contract schemathesis pytest install-check
+test: lint typecheck contract consumers schemathesis pytest install-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +31,17 @@ typecheck: $(STAMP)
 
 contract: $(STAMP)
 	$(BIN)/samstyre openapi --check
+
+## consumers: the committed contract as its consumers read it: openapi-typescript + tsc --strict
+## over an openapi-fetch client (tests/consumers/client.ts), and Redocly's recommended lint
+## (0 errors); npm packages pinned in tests/consumers/package-lock.json, installed by `npm ci`
+CONSUMERS := tests/consumers
+consumers: $(CONSUMERS)/node_modules/.installed
+	cd $(CONSUMERS) && npm run --silent check
+
+$(CONSUMERS)/node_modules/.installed: $(CONSUMERS)/package.json $(CONSUMERS)/package-lock.json
+	cd $(CONSUMERS) && npm ci --no-audit --no-fund
+	touch $@
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -q

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
+from app.core.contract import finish_contract
 from app.core.db import engine_options, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.core.errors import Problem, install_error_handlers
-from app.core.headers import docs_policy, install_security_headers
+from app.core.headers import docs_policy, install_security_headers, redoc_policy
 from app.core.idempotency import Idempotency, document_idempotency
 from app.core.limits import BodySizeLimit
 from app.core.redaction import install_log_redaction
@@ -76,6 +77,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.update(problem.pop("$defs", {}))
     components["Problem"] = problem
     document_idempotency(schema)
+    finish_contract(schema, [route for router in ROUTERS for route in router.routes])
     app.openapi_schema = schema
     return schema
 
@@ -137,6 +139,18 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def docs() -> HTMLResponse:
         return HTMLResponse(docs_page)
 
+    redoc_page = get_redoc_html(
+        openapi_url="/openapi.json",
+        title=f"{API_TITLE} API",
+        redoc_js_url="/static/redoc.standalone.js",
+        redoc_favicon_url="/static/favicon.png",
+        with_google_fonts=False,  # the page loads only its own assets
+    ).body
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return HTMLResponse(redoc_page)
+
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     # inside CORS and the body limit: replays get CORS headers, bodies are read whole here
@@ -157,7 +171,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # around everything, so 413s, CORS answers and 500s carry the headers too
-    install_security_headers(app, policies={"/docs": docs_csp})
+    install_security_headers(app, policies={"/docs": docs_csp, "/redoc": redoc_policy()})
     return app
 
 

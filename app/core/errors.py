@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,21 +27,42 @@ class ValidationIssue(BaseModel):
     type: str
 
 
+def _absent_when_unused(schema: dict[str, Any]) -> None:
+    # An optional problem field is left out when it does not apply: no `default: null` in
+    # the contract (generators would type it `| null`).
+    schema.pop("default", None)
+
+
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document.
+
+    `type`, `title`, `status`, `detail` and `request_id` are always present; the other fields
+    only when they apply (absent otherwise, never null), so they are optional, not nullable.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="`urn:samstyre:problem:<slug>`")
-    title: str
-    status: int
-    detail: str | None = None
-    rule: str | None = Field(default=None, description="The domain rule that refused the request.")
-    errors: list[ValidationIssue] | None = Field(
-        default=None, description="The invalid inputs; at most the first 50."
+    title: str = Field(description="The HTTP status phrase, e.g. `Not Found`.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong, for a person to read.")
+    request_id: str = Field(
+        description="The request's id (`X-Request-ID`), to find it in the server's logs."
     )
-    errors_total: int | None = Field(
-        default=None, description="How many invalid inputs there were, when more than listed."
+    rule: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="The domain rule that refused the request.",
+        json_schema_extra=_absent_when_unused,
+    )
+    errors: list[ValidationIssue] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="The invalid inputs; at most the first 50.",
+        json_schema_extra=_absent_when_unused,
+    )
+    errors_total: int | SkipJsonSchema[None] = Field(
+        default=None,
+        description="How many invalid inputs there were, when more than listed.",
+        json_schema_extra=_absent_when_unused,
     )
 
 

@@ -55,6 +55,28 @@ def docs_policy(html: str) -> str:
     )
 
 
+def redoc_policy() -> str:
+    """The ReDoc page's policy: its own script and the spec, no framing, nothing from elsewhere.
+
+    ReDoc (styled-components) injects `<style>` elements, hence 'unsafe-inline' styles; its
+    search index runs in a Web Worker made from a `blob:` URL (`worker-src blob:`); icons are
+    inline SVG or `data:` images. The page has no inline script and loads no fonts.
+    """
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "worker-src blob:",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 class SecurityHeaders:
     """Adds nosniff, no-referrer, a Content-Security-Policy and Cache-Control to responses.
 
