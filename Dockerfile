@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    SAMSTYRE_HOME=/srv/samstyre
+    SAMSTYRE_HOME=/srv/samstyre \
+    SAMSTYRE_LOG_FORMAT=json
 
 WORKDIR /srv/samstyre
 RUN useradd --system --create-home --uid 10001 samstyre

@@ -2,7 +2,13 @@
 
 import asyncio
 import json
+import logging
+import logging.config
+import os
+import shutil
 import sys
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +22,7 @@ keys_cli = typer.Typer(help="Manage API keys.")
 cli.add_typer(keys_cli, name="keys")
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @cli.command()
@@ -44,12 +51,23 @@ async def _first_admin_key() -> str | None:
         await engine.dispose()
 
 
-def _ensure_admin_key() -> None:
+def _ensure_admin_key(as_json: bool = False) -> None:
     secret = asyncio.run(_first_admin_key())
     if secret is None:
         return
-    typer.echo("No API key existed, so an admin key was created. It is shown only once:")
-    typer.echo(secret)
+    if as_json:
+        # every line is JSON; this one is printed, not logged: the log handlers redact keys
+        line = {
+            "time": datetime.now(UTC).isoformat(),
+            "level": "WARNING",
+            "logger": "samstyre",
+            "message": "No API key existed, so an admin key was created. It is shown only once.",
+            "admin_key": secret,
+        }
+        typer.echo(json.dumps(line))
+    else:
+        typer.echo("No API key existed, so an admin key was created. It is shown only once:")
+        typer.echo(secret)
     # uvicorn runs on after this: flush, or a piped stdout would hold the key back
     sys.stdout.flush()
 
@@ -60,25 +78,53 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Migrate, create a first admin key if there is none, then serve."""
-    import uvicorn
+    """Migrate, create a first admin key if there is none, then serve.
 
-    migrate()
-    _ensure_admin_key()
+    `SAMSTYRE_LOG_FORMAT=json`: every line written is JSON, uvicorn's own included. With
+    several workers, metrics are shared through `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary
+    folder, removed at exit, unless one is given).
+    """
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from app.core.observability import json_logging_config
+
     settings = get_settings()
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        # X-Forwarded-For/-Proto only from the configured proxies; the app never builds a
-        # URL from Host or forwarded headers (SAMSTYRE_PUBLIC_URL or relative URLs)
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        # the access log is on; app.core.redaction (installed by the app) keeps keys out
-        access_log=True,
-    )
+    as_json = settings.log_format == "json"
+    log_config = json_logging_config(settings.log_level) if as_json else LOGGING_CONFIG
+    if as_json:
+        from app.migrate import upgrade
+
+        logging.config.dictConfig(log_config)
+        upgrade(settings.database_url)
+        logging.getLogger("samstyre").info("database migrated")
+    else:
+        migrate()
+    _ensure_admin_key(as_json)
+    metrics_dir = None
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # before any worker starts (and imports prometheus-client): they inherit it
+        metrics_dir = tempfile.mkdtemp(prefix="samstyre-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=log_config,
+            # X-Forwarded-For/-Proto only from the configured proxies; the app never builds a
+            # URL from Host or forwarded headers (SAMSTYRE_PUBLIC_URL or relative URLs)
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            # the app writes one access line per request (`samstyre.access`: route template,
+            # status, duration, key name, request id; never the raw path), so uvicorn's is off
+            access_log=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @cli.command("seed-demo")

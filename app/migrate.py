@@ -1,10 +1,12 @@
 """Running Alembic from code (CLI, start-up, tests)."""
 
 import os
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 # The project folder (alembic.ini, migrations/): the source tree, or SAMSTYRE_HOME when the
@@ -31,3 +33,9 @@ def upgrade(url: str | None = None, connection: Connection | None = None) -> Non
 def downgrade_to_base(url: str | None = None, connection: Connection | None = None) -> None:
     """Undo every migration."""
     command.downgrade(alembic_config(url, connection), "base")
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """This release's newest migration(s), read once from `migrations/` (cached)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())

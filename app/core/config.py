@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -22,6 +22,20 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed by CORS; none by default.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description=(
+            "`text`: readable lines (development). `json`: one JSON object per line on stdout "
+            "for every log line the server writes, uvicorn's included (the Docker image)."
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Turns on `/metrics` (Prometheus text format), which then needs "
+            "`Authorization: Bearer <this token>`; unset, `/metrics` is 404."
+        ),
+    )
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest accepted request body.")
     db_pool_size: int = Field(
         default=20,
@@ -66,6 +80,12 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or "#" in value:
             raise ValueError("must be an http(s) URL such as https://samstyre.example.org")
         return value.strip().rstrip("/")
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _no_empty_token(cls, value: object) -> object:
+        """An empty token is no token: `/metrics` stays off."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -14,6 +14,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.observability import current_request_id, new_request_id
+
 log = logging.getLogger("samstyre")
 
 PROBLEM_TYPE = "application/problem+json"
@@ -155,6 +157,8 @@ def problem_response(
     }
     if detail is not None:
         body["detail"] = detail
+    # the id the response's X-Request-ID carries (a fresh one outside a request)
+    body["request_id"] = current_request_id.get() or new_request_id()
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_TYPE)
 

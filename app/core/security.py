@@ -128,6 +128,7 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
     digest = hash_key(raw)
     cache: KeyCache = request.app.state.key_cache
     if (cached := cache.get(digest)) is not None:
+        request.state.principal = cached  # the access log names the key
         return cached
     key = (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
@@ -141,6 +142,7 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
         else None,
     )
     cache.put(digest, principal)
+    request.state.principal = principal
     return principal
 
 
