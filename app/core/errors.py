@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.observability import current_request_id, new_request_id
+from app.core.routing import allowed_methods
 
 log = logging.getLogger("samstyre")
 
@@ -157,8 +157,6 @@ def problem_response(
     }
     if detail is not None:
         body["detail"] = detail
-    # the id the response's X-Request-ID carries (a fresh one outside a request)
-    body["request_id"] = current_request_id.get() or new_request_id()
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_TYPE)
 
@@ -185,11 +183,16 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status, exc.slug, exc.detail, exc.headers or None, **exc.extra)
 
 
-async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     slug = _HTTP_SLUGS.get(exc.status_code, "error")
-    return problem_response(exc.status_code, slug, detail, dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router names only the methods of the first route on the path; `Allow` must
+        # name every method the path answers (RFC 9110 §15.5.6).
+        headers["Allow"] = ", ".join(allowed_methods(request.scope))
+    return problem_response(exc.status_code, slug, detail, headers or None)
 
 
 MAX_LISTED_ERRORS = 50

@@ -1,9 +1,8 @@
 """A pure ASGI middleware that refuses request bodies over the limit (413)."""
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import problem_response
 
 
 class _TooLargeError(Exception):
@@ -11,7 +10,13 @@ class _TooLargeError(Exception):
 
 
 class BodySizeLimit:
-    """Refuse bodies larger than `max_bytes`, by Content-Length or while streaming."""
+    """Refuse bodies larger than `max_bytes`, by Content-Length or while streaming.
+
+    Installed inside CORS, so that a browser can read the 413. A chunked body (no
+    Content-Length) is counted as it arrives; once over the limit, whatever the application
+    makes of the interrupted read (FastAPI answers 400 "error parsing the body") is replaced
+    by the 413, as long as no response has started.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -28,48 +33,40 @@ class BodySizeLimit:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._refuse(send)
+                    await self._refuse(scope, receive, send)
                     return
         received = 0
+        exceeded = False
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _TooLargeError
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded and not started:
+                return  # the application's answer to the cut-off body: the 413 replaces it
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLargeError:
-            if not started:
-                await self._refuse(send)
+        except Exception:
+            if not exceeded:  # anything else the application raised is not ours to answer
+                raise
+        if exceeded and not started:
+            await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": "urn:samstyre:problem:payload-too-large",
-            "title": "Request Entity Too Large",
-            "status": 413,
-            "detail": f"The request body is larger than {self.max_bytes} bytes.",
-        }
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413, "payload-too-large", f"The request body is larger than {self.max_bytes} bytes."
         )
-        await send({"type": "http.response.body", "body": payload})
+        await response(scope, receive, send)

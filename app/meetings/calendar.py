@@ -1,5 +1,6 @@
 """iCalendar feeds (RFC 5545) of meetings, built with the `icalendar` package."""
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +19,11 @@ TZID = "Europe/Copenhagen"
 PRODID = "-//Samstyre//Meetings//DA"
 UID_DOMAIN = "samstyre"
 DEFAULT_BACK = timedelta(days=90)
-DEFAULT_AHEAD = timedelta(days=365)
+DEFAULT_YEARS_AHEAD = 2
+"""The default window: 90 days back, and every meeting of the coming two years."""
+REFRESH = "PT1H"
+"""How often a subscriber should fetch the feed again (RFC 7986 REFRESH-INTERVAL, Outlook's
+X-PUBLISHED-TTL): a polled feed costs a 304 when nothing changed."""
 
 _STATUS: dict[str, str] = {
     MeetingStatus.planned: "TENTATIVE",
@@ -35,8 +40,18 @@ def window(
     """A feed's window: `from` (inclusive) to `to` (a date counts as the whole day)."""
     now = now or utcnow()
     lower = _as_instant(start, end_of_day=False) if start is not None else now - DEFAULT_BACK
-    upper = _as_instant(end, end_of_day=True) if end is not None else now + DEFAULT_AHEAD
+    upper = _as_instant(end, end_of_day=True) if end is not None else years_ahead(now)
     return lower, upper
+
+
+def years_ahead(now: datetime, years: int = DEFAULT_YEARS_AHEAD) -> datetime:
+    """The end of the local day `years` years after `now`'s (29 February: the 28th)."""
+    today = now.astimezone(LOCAL_TZ).date()
+    try:
+        day = today.replace(year=today.year + years)
+    except ValueError:
+        day = today.replace(year=today.year + years, day=28)
+    return local_day_start(day + timedelta(days=1)).astimezone(UTC)
 
 
 def _as_instant(value: date | datetime, *, end_of_day: bool) -> datetime:
@@ -133,15 +148,18 @@ def _local(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M%S")
 
 
-def event_lines(meeting: FeedMeeting, items: Sequence[FeedItem]) -> bytes:
-    """One meeting as a VEVENT."""
+def event_lines(meeting: FeedMeeting, items: Sequence[FeedItem], stamp: datetime) -> bytes:
+    """One meeting as a VEVENT; `stamp` is the time the feed is made (its DTSTAMP)."""
     agenda_text = description(items)
-    organizer = f"Organ: {meeting.body_name}"
-    summary = f"{organizer}\n\n{agenda_text}" if agenda_text else organizer
+    head = f"Organ: {meeting.body_name}"
+    if meeting.online_url:
+        # in the text too: many clients show DESCRIPTION and never URL
+        head += f"\nOnline: {uri_value(meeting.online_url)}"
+    summary = f"{head}\n\n{agenda_text}" if agenda_text else head
     lines = [
         "BEGIN:VEVENT",
         f"UID:{meeting.id}@{UID_DOMAIN}",
-        f"DTSTAMP:{_utc(meeting.updated_at)}",
+        f"DTSTAMP:{_utc(stamp)}",
         f"CREATED:{_utc(meeting.created_at)}",
         f"LAST-MODIFIED:{_utc(meeting.updated_at)}",
         f"SEQUENCE:{meeting.sequence}",
@@ -170,8 +188,14 @@ def render(
     name: str,
     rows: Sequence[FeedMeeting],
     items: Mapping[uuid.UUID, Sequence[FeedItem]],
+    stamp: datetime | None = None,
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per meeting and the VTIMEZONE they use."""
+    """A VCALENDAR with one VEVENT per meeting and the VTIMEZONE they use.
+
+    Every DTSTAMP is `stamp` (default: now): with METHOD:PUBLISH, DTSTAMP is the time the
+    publisher made the object (RFC 5545 §3.8.7.2); `validator` leaves it out.
+    """
+    stamp = stamp or utcnow()
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -182,7 +206,28 @@ def render(
     end = b"END:VCALENDAR\r\n"
     # The name is a body's, a plan's or a meeting's: written here, escaped as TEXT, since
     # icalendar writes X- properties raw (a newline in a name failed every request).
-    body = [head.removesuffix(end), fold(f"X-WR-CALNAME:{text_value(name)}"), _vtimezone_bytes()]
-    body += [event_lines(meeting, items.get(meeting.id, ())) for meeting in rows]
+    body = [
+        head.removesuffix(end),
+        fold(f"X-WR-CALNAME:{text_value(name)}"),
+        fold(f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}"),
+        fold(f"X-PUBLISHED-TTL:{REFRESH}"),
+        _vtimezone_bytes(),
+    ]
+    body += [event_lines(meeting, items.get(meeting.id, ()), stamp) for meeting in rows]
     body.append(end)
     return b"".join(body)
+
+
+# A DTSTAMP line as `event_lines` writes it (never folded: 24 octets).
+_DTSTAMP_LINE = re.compile(rb"^DTSTAMP:[0-9]{8}T[0-9]{6}Z\r\n", re.MULTILINE)
+
+
+def validator(feed: bytes) -> bytes:
+    """The feed without its DTSTAMPs: what the feed's ETag is a hash of.
+
+    DTSTAMP is the time the feed is made, so it differs on every request; a hash of the whole
+    feed would never match twice and a polling client would never get a 304. The feed's ETag
+    is therefore weak (RFC 9110 §8.8.1: two feeds that differ only in DTSTAMP are equivalent,
+    not identical) and If-None-Match compares weakly.
+    """
+    return _DTSTAMP_LINE.sub(b"", feed)

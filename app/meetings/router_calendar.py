@@ -47,12 +47,14 @@ async def _feed(
     )
     items = await repository.public_items(session, [m.id for m in rows])
     body = calendar.render(name, rows, items)
-    etag = etag_of(body)
+    # weak, and of the feed without its DTSTAMPs (the time of this request): see validator
+    tag = etag_of(calendar.validator(body))
+    etag = f"W/{tag}"
     # A feed is one key's view: no shared cache may keep it, and a client revalidates each
     # time (a 304 below when unchanged).
     headers = {"ETag": etag, "Cache-Control": FEED_CACHE_CONTROL}
     # calendar clients poll: an unchanged feed costs them a 304
-    if not_modified(request, etag):
+    if not_modified(request, tag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=ICS, headers=headers)
 
@@ -86,7 +88,7 @@ async def get_body_meetings_ics(
     start: FromQuery = None,
     end: ToQuery = None,
 ) -> Response:
-    """The body's meetings (default window: 90 days back to a year ahead)."""
+    """The body's meetings (default window: 90 days back to two years ahead)."""
     return await _feed(request, session, key, body.name, start=start, end=end, body_id=body.id)
 
 

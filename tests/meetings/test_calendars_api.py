@@ -102,7 +102,7 @@ def test_body_plan_and_all_feeds_with_window(
     old = make(timedelta(days=-200))
     recent = make(timedelta(days=-10))
     soon = make(timedelta(days=30), mode="urban_development")
-    far = make(timedelta(days=400))
+    far = make(timedelta(days=800))  # past the default window (two years ahead)
     other_plan = f.plan(editor, name="Anden plan")
     other_body = f.body(editor, other_plan["id"], "board", name="Anden bestyrelse")
     other = f.meeting(editor, other_body["id"], 0)

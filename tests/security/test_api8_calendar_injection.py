@@ -166,7 +166,8 @@ def test_stored_line_breaks_and_specials_give_valid_feeds(
         assert str(event["SUMMARY"]) == _as_stored(title)
         assert str(event["LOCATION"]) == _as_stored(location)
         description = str(event["DESCRIPTION"])
-        assert description.startswith(f"Organ: {_as_stored(name)}\n\n")
+        online = "https://example.org/m%C3%B8de%201%0D%0AX-INJECTED:1"
+        assert description.startswith(f"Organ: {_as_stored(name)}\nOnline: {online}\n\n")
         assert f"1. {_as_stored(item_title)}" in description
         assert "X-INJECTED" not in [key.upper() for key in event]
         assert str(event["URL"]) == "https://example.org/m%C3%B8de%201%0D%0AX-INJECTED:1"
