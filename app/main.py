@@ -1,6 +1,5 @@
 """The application factory: routers, middleware, error handlers, docs without a CDN."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -22,6 +21,8 @@ from app.core.errors import Problem, install_error_handlers
 from app.core.headers import docs_policy, install_security_headers, redoc_policy
 from app.core.idempotency import Idempotency, document_idempotency
 from app.core.limits import BodySizeLimit
+from app.core.metrics import install_metrics, worker_exit
+from app.core.observability import REQUEST_ID_HEADER, configure_logging, install_request_context
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
 from app.core.semantics import HeadAsGet, JsonBodiesOnly
@@ -31,6 +32,7 @@ from app.governance.router_bodies import router as bodies_router
 from app.governance.router_memberships import router as memberships_router
 from app.governance.router_plans import router as plans_router
 from app.governance.router_vocabularies import router as vocabularies_router
+from app.health import Readiness
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.meetings.router_agenda import router as agenda_router
@@ -86,8 +88,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     """Build the ASGI application."""
     settings = settings or get_settings()
-    logging.basicConfig()
-    logging.getLogger("samstyre").setLevel(settings.log_level.upper())
+    configure_logging(settings)
     owned_engine = engine is None
     app_engine = engine or make_engine(
         settings.database_url, **engine_options(settings.database_url, settings.db_pool_size)
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        worker_exit()
         if owned_engine:  # an engine passed in (tests) belongs to the caller
             await app_engine.dispose()
 
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    app.state.readiness = Readiness()
 
     install_error_handlers(app)
     for router in ROUTERS:
@@ -173,11 +176,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 "If-Match",
                 "If-None-Match",
                 "Idempotency-Key",
+                REQUEST_ID_HEADER,
             ],
-            expose_headers=["ETag", "Link", "Location", "Idempotent-Replayed"],
+            expose_headers=["ETag", "Link", "Location", "Idempotent-Replayed", REQUEST_ID_HEADER],
         )
     # around everything, so 413s, CORS answers and 500s carry the headers too
     install_security_headers(app, policies={"/docs": docs_csp, "/redoc": redoc_policy()})
+    # outermost: the request id, the access line and the metrics cover every answer (500s too)
+    metrics = install_metrics(app, settings, API_VERSION)
+    install_request_context(app, text=settings.log_format == "text", metrics=metrics)
     return app
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.observability import current_request_id, new_request_id
 from app.core.routing import allowed_methods
 
 log = logging.getLogger("samstyre")
@@ -157,6 +158,8 @@ def problem_response(
     }
     if detail is not None:
         body["detail"] = detail
+    # the id the response's X-Request-ID carries (a fresh one outside a request)
+    body["request_id"] = current_request_id.get() or new_request_id()
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_TYPE)
 
