@@ -51,11 +51,11 @@ async def _first_admin_key() -> str | None:
         await engine.dispose()
 
 
-def _ensure_admin_key(as_json: bool = False) -> None:
+def _ensure_admin_key() -> None:
     secret = asyncio.run(_first_admin_key())
     if secret is None:
         return
-    if as_json:
+    if get_settings().log_format == "json":
         # every line is JSON; this one is printed, not logged: the log handlers redact keys
         line = {
             "time": datetime.now(UTC).isoformat(),
@@ -100,7 +100,7 @@ def serve(
         logging.getLogger("samstyre").info("database migrated")
     else:
         migrate()
-    _ensure_admin_key(as_json)
+    _ensure_admin_key()
     metrics_dir = None
     if workers > 1 and not os.environ.get(MULTIPROC_ENV):
         # before any worker starts (and imports prometheus-client): they inherit it
@@ -118,9 +118,10 @@ def serve(
             # URL from Host or forwarded headers (SAMSTYRE_PUBLIC_URL or relative URLs)
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
-            # the app writes one access line per request (`samstyre.access`: route template,
-            # status, duration, key name, request id; never the raw path), so uvicorn's is off
-            access_log=False,
+            # JSON mode turns uvicorn's access log off (its logger gets no handler): the app's
+            # own line (`samstyre.access`: route template, never the raw path) replaces it. In
+            # text mode both are written; app.core.redaction keeps keys out of uvicorn's.
+            access_log=True,
         )
     finally:
         if metrics_dir is not None:
