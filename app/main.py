@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
@@ -23,6 +23,7 @@ from app.core.idempotency import Idempotency, document_idempotency
 from app.core.limits import BodySizeLimit
 from app.core.metrics import install_metrics, worker_exit
 from app.core.observability import REQUEST_ID_HEADER, configure_logging, install_request_context
+from app.core.query import refuse_unknown_query
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
 from app.core.semantics import HeadAsGet, JsonBodiesOnly
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         # Starlette's slash redirect writes `Location` from the Host header, which the
         # client chooses; the API's paths have no trailing slash, so `/x/` is a plain 404.
         redirect_slashes=False,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = app_engine

@@ -156,8 +156,8 @@ def problem_response(
         "title": HTTPStatus(status).phrase,
         "status": status,
     }
-    if detail is not None:
-        body["detail"] = detail
+    # `detail` is always present (the contract requires it): the title when nothing more
+    body["detail"] = detail if detail is not None else body["title"]
     # the id the response's X-Request-ID carries (a fresh one outside a request)
     body["request_id"] = current_request_id.get() or new_request_id()
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -268,7 +268,24 @@ async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or isinstance(exc, InterfaceError) or _database_away(exc):
         return await _on_operational(request, exc)
+    if _sqlstate(exc).startswith(_SCHEMA_MISSING):
+        # A table or column of this release is missing: the database is not migrated to
+        # it yet (readiness says 503 too, so the two agree).
+        log.error("database schema not migrated: %s", exc.__class__.__name__)
+        return unavailable_response("The database schema is not migrated to this release.")
     return await _on_unexpected(request, exc)
+
+
+# undefined table, undefined column
+_SCHEMA_MISSING = ("42P01", "42703")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    for err in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        sqlstate = getattr(err, "sqlstate", None)
+        if isinstance(sqlstate, str):
+            return sqlstate
+    return ""
 
 
 # SQLSTATE classes of a database that is away: 08 connection exception, 57 operator
@@ -277,11 +294,7 @@ _AWAY_SQLSTATE_CLASSES = ("08", "57")
 
 
 def _database_away(exc: DBAPIError) -> bool:
-    for err in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        sqlstate = getattr(err, "sqlstate", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(_AWAY_SQLSTATE_CLASSES):
-            return True
-    return False
+    return _sqlstate(exc).startswith(_AWAY_SQLSTATE_CLASSES)
 
 
 async def _on_connection_error(request: Request, exc: Exception) -> JSONResponse:

@@ -274,6 +274,10 @@ GONE: dict[str, Exception] = {
     "starting-up": DBAPIError(
         "SELECT 1", None, _DriverError("the database system is starting up", "57P03")
     ),
+    # a release newer than its database: readiness says "not migrated", and so does the API
+    "table-missing": ProgrammingError(
+        "SELECT 1", None, _DriverError('relation "idempotency_keys" does not exist', "42P01")
+    ),
     "operational": OperationalError("SELECT 1", None, Exception("server closed the connection")),
     "interface": InterfaceError("SELECT 1", None, Exception("the connection is closed")),
     "invalidated": DBAPIError("SELECT 1", None, Exception("EOF"), connection_invalidated=True),
