@@ -2,7 +2,10 @@
 
 import uuid
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
@@ -35,15 +38,23 @@ ERASED_FIELDS = (
 # ---- reading -----------------------------------------------------------------------------
 
 
-def present(contact: Contact, principal: Principal, seats: Sequence[Seat] = ()) -> ContactRead:
+def present(
+    contact: Contact | Row[Any], principal: Principal, seats: Sequence[Seat] = ()
+) -> ContactRead:
     """The contact as this key may see it: restricted values and notes only for editors+.
 
-    Built as plain data and validated once (nested values in pydantic-core), which keeps a
-    page of 50 cheap.
+    `contact` is an ORM object or a list page's plain row (`repository._CONTACT_ROW`: the
+    contact's columns and `org_id`, `org_name`, `org_kind`). Built as plain data and
+    validated once (nested values in pydantic-core), which keeps a page of 50 cheap.
     """
     sees_restricted = principal.sees_restricted
     restricted = Visibility.restricted.value
-    org = contact.organization
+    org: Any
+    if isinstance(contact, Contact):
+        org = contact.organization
+    else:
+        org = SimpleNamespace(id=contact.org_id, name=contact.org_name, kind=contact.org_kind)
+        org = org if contact.org_id is not None else None
     erased = contact.erased
     return ContactRead.model_validate(
         {
@@ -111,7 +122,9 @@ async def list_page(
     else:
         total = await repository.count_contacts(session, conds)
         rows = (
-            await repository.list_contacts(session, conds, params) if total > params.offset else []
+            await repository.list_contact_rows(session, conds, params)
+            if total > params.offset
+            else []
         )
     seats = await repository.current_seats(session, principal, [c.id for c in rows], day)
     return [present(c, principal, seats.get(c.id, [])) for c in rows], total

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -168,6 +168,33 @@ def contacts_query(
     )
 
 
+# A list page reads plain rows (the contact's columns and its organization's), not ORM
+# objects: about a third cheaper for a page of 50 (measured: 0.69 against 1.06 ms of CPU).
+_CONTACT_ROW = (
+    *Contact.__table__.c,
+    Organization.id.label("org_id"),
+    Organization.name.label("org_name"),
+    Organization.kind.label("org_kind"),
+)
+
+
+async def list_contact_rows(
+    session: AsyncSession,
+    conds: Sequence[ColumnElement[bool]],
+    params: PageParams,
+) -> list[Row[Any]]:
+    """One page of matching contacts as plain rows (`_CONTACT_ROW`)."""
+    stmt = (
+        select(*_CONTACT_ROW)
+        .outerjoin(Organization, Organization.id == Contact.organization_id)
+        .where(*conds)
+        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
+        .limit(params.limit)
+        .offset(params.offset)
+    )
+    return list(await session.execute(stmt))
+
+
 async def list_contacts(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
@@ -184,7 +211,7 @@ async def list_contacts(
 
 async def search_page(
     session: AsyncSession, conds: Sequence[ColumnElement[bool]], params: PageParams, cap: int
-) -> tuple[list[Contact], int] | None:
+) -> tuple[list[Row[Any]], int] | None:
     """A page of search results and their total in one query, when at most `cap` match.
 
     The matches (at most cap + 1, found through the trigram index on PostgreSQL) are counted
@@ -206,15 +233,15 @@ async def search_page(
         .subquery("ranked")
     )
     stmt = (
-        select(Contact, ranked.c.total)
+        select(*_CONTACT_ROW, ranked.c.total)
         .join(ranked, ranked.c.id == Contact.id)
-        .options(joinedload(Contact.organization))
+        .outerjoin(Organization, Organization.id == Contact.organization_id)
         .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
     )
-    rows = (await session.execute(stmt)).all()
-    if not rows or rows[0][1] > cap:
+    rows: list[Row[Any]] = list(await session.execute(stmt))
+    if not rows or rows[0].total > cap:
         return None
-    return [row[0] for row in rows], int(rows[0][1])
+    return rows, int(rows[0].total)
 
 
 _SEATS = (

@@ -5,11 +5,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.core.pagination import PageParams
+from app.core.pagination import PageParams, fetch_row_page
 from app.core.security import Principal
 from app.directory.models import Contact
 from app.governance.access import plan_filter
@@ -20,7 +20,7 @@ from app.meetings.enums import (
     DecisionStatus,
     MeetingStatus,
 )
-from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting
+from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting, MeetingAttendee
 
 # --- bodies, plans, contacts -------------------------------------------------------------
 
@@ -97,6 +97,27 @@ async def meetings_with_items_outside_plan(
     return set(await session.scalars(stmt))
 
 
+_MEETING_COLUMNS = tuple(Meeting.__table__.c)
+_ATTENDEES = (
+    select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id)
+    .where(MeetingAttendee.meeting_id.in_(bindparam("ids", expanding=True)))
+    .order_by(MeetingAttendee.meeting_id, MeetingAttendee.contact_id)
+)
+
+
+async def meetings_page(
+    session: AsyncSession, stmt: Select[Any], params: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of `meetings_query` as plain data (with `attendee_ids`) and its total: three
+    queries whatever the page size (page, total, the page's attendees)."""
+    rows, total = await fetch_row_page(session, stmt, params)
+    attendees: dict[uuid.UUID, list[uuid.UUID]] = {row.id: [] for row in rows}
+    if rows:
+        for meeting_id, contact_id in await session.execute(_ATTENDEES, {"ids": list(attendees)}):
+            attendees[meeting_id].append(contact_id)
+    return [{**row._mapping, "attendee_ids": attendees[row.id]} for row in rows], total
+
+
 def meetings_query(
     principal: Principal,
     params: PageParams,
@@ -108,12 +129,11 @@ def meetings_query(
     starts_from: datetime | None = None,
     starts_before: datetime | None = None,
 ) -> Select[Any]:
-    """Meetings the key may see, ordered by start; attendees loaded in one more query."""
+    """Meetings the key may see, as plain rows of their columns, ordered by start."""
     stmt = (
-        select(Meeting)
+        select(*_MEETING_COLUMNS)
         .join(Body, Body.id == Meeting.body_id)
         .where(plan_filter(principal, Body.plan_id))
-        .options(selectinload(Meeting.attendee_links))
     )
     if body_id is not None:
         stmt = stmt.where(Meeting.body_id == body_id)

@@ -99,7 +99,7 @@ async def _list(
         starts_from=lower if start is not None else None,
         starts_before=upper if end is not None else None,
     )
-    rows, total = await fetch_page(session, stmt, page)
+    rows, total = await repository.meetings_page(session, stmt, page)
     return page_response(
         request, [MeetingRead.model_validate(m) for m in rows], total, page, fields
     )
