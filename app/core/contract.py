@@ -124,6 +124,23 @@ def _code_references(
     return False
 
 
+X_REQUEST_ID = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": False,
+    "description": "Your id for this request (1–128 of `A-Z a-z 0-9 . _ : -`): echoed in the "
+    "response's `X-Request-ID`, in every problem's `request_id` and in the server's logs. "
+    "Without it, or when it is not such an id, the server makes one (an invalid id is "
+    "ignored, never refused).",
+    "schema": {"type": "string"},
+}
+_X_REQUEST_ID_HEADER = {
+    "required": True,
+    "description": "The request's id: yours from `X-Request-ID` when valid, else the server's.",
+    "schema": {"type": "string"},
+}
+
+
 def _add_parameter(operation: dict[str, Any], parameter: dict[str, Any]) -> None:
     parameters = operation.setdefault("parameters", [])
     if all(p.get("name") != parameter["name"] for p in parameters):
@@ -238,3 +255,6 @@ def finish_contract(schema: dict[str, Any], routes: Iterable[Any]) -> None:
             endpoint = endpoints.get(operation.get("operationId"))
             if endpoint is not None:
                 _document_headers(operation, method, endpoint)
+            _add_parameter(operation, X_REQUEST_ID)
+            for answer in operation.get("responses", {}).values():
+                _add_header(answer, "X-Request-ID", _X_REQUEST_ID_HEADER)

@@ -175,6 +175,19 @@ def test_etag_on_single_resources_location_on_201_and_link_on_lists() -> None:
         assert _response_headers(operations[op_id][2], "201")["ETag"]["required"] is True
 
 
+def test_every_operation_takes_and_every_response_names_x_request_id(anon: ApiClient) -> None:
+    schema = _schema()
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert operations
+    for operation in operations:
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert "X-Request-ID" in names, operation["operationId"]
+        for code, answer in operation["responses"].items():
+            assert "X-Request-ID" in answer.get("headers", {}), (operation["operationId"], code)
+    sent = anon.get("/api/v1/organizations", headers={"X-Request-ID": "intranet-sync.42"})
+    assert sent.headers["x-request-id"] == "intranet-sync.42"
+
+
 def test_the_declared_headers_are_the_ones_sent(editor: ApiClient) -> None:
     declared = _operations()
     for name in ("Nord", "Syd"):
