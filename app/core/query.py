@@ -24,16 +24,32 @@ def _declared(route: APIRoute) -> frozenset[str]:
     return names
 
 
+# Operations anybody may call: refused at once. Every other operation refuses only once the
+# caller is known (`raise_pending`, called by authentication), so that a caller without a
+# valid key gets 401, never 422, and learns nothing of the operation's parameters.
+_OPEN_PREFIXES = ("/health/",)
+
+
 async def refuse_unknown_query(request: Request) -> None:
-    """422 naming the query parameters the route does not declare."""
+    """422 naming the query parameters the route does not declare (after authentication)."""
     if not request.url.query:
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     if unknown := sorted(set(request.query_params) - _declared(route)):
-        raise Unprocessable(
+        refusal = Unprocessable(
             ["query", unknown[0]],
             f"Unknown query parameter(s): {', '.join(unknown[:10])[:300]}. "
             f"This operation takes: {', '.join(sorted(_declared(route))) or 'none'}.",
         )
+        if route.path.startswith(_OPEN_PREFIXES):
+            raise refusal
+        request.state.unknown_query = refusal
+
+
+def raise_pending(request: Request) -> None:
+    """Refuse now an unknown query parameter found before the caller was known."""
+    refusal: Unprocessable | None = getattr(request.state, "unknown_query", None)
+    if refusal is not None:
+        raise refusal

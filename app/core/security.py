@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, Unauthorized
+from app.core.query import raise_pending
 from app.keys.models import ApiKey
 
 KEY_PREFIX = "sam_"
@@ -129,6 +130,7 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
     cache: KeyCache = request.app.state.key_cache
     if (cached := cache.get(digest)) is not None:
         request.state.principal = cached  # the access log names the key
+        raise_pending(request)
         return cached
     key = (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
@@ -143,6 +145,7 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
     )
     cache.put(digest, principal)
     request.state.principal = principal
+    raise_pending(request)
     return principal
 
 

@@ -49,3 +49,16 @@ def test_every_get_operation_refuses_an_unknown_parameter(admin: ApiClient, app:
         assert_problem(response, 422)
         checked += 1
     assert checked >= 8
+
+
+def test_a_caller_without_a_valid_key_gets_401_not_the_parameter_list(
+    anon: ApiClient, client_for: Any
+) -> None:
+    for client in (anon, client_for("sam_" + "x" * 43)):
+        for path in ("/api/v1/contacts", "/api/v1/calendar.ics"):
+            problem = assert_problem(client.get(path, params={"bogus": "1"}), 401)
+            assert "bogus" not in problem["detail"]
+
+
+def test_the_open_probes_refuse_unknown_parameters_too(anon: ApiClient) -> None:
+    assert_problem(anon.get("/health/live", params={"bogus": "1"}), 422)
