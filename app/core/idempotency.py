@@ -32,6 +32,7 @@ from typing import Any, TypeVar, cast
 
 import anyio
 from sqlalchemy import Integer, LargeBinary, String, delete, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -176,6 +177,15 @@ async def release(session: AsyncSession, scope: str, key: str, started: datetime
             IdempotencyKey.created_at == started,
             IdempotencyKey.status.is_(None),
         )
+    )
+
+
+async def forget_responses_about(session: AsyncSession, location: str) -> None:
+    """Drop the stored responses of the requests that created `location`: an erasure must
+    not leave the person's data in a stored response for 24 h (a retry of that creation
+    then runs again)."""
+    await session.execute(
+        delete(IdempotencyKey).where(sql_cast(IdempotencyKey.headers, String).contains(location))
     )
 
 

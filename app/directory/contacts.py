@@ -9,6 +9,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
+from app.core import idempotency
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.pagination import PageParams
@@ -249,6 +250,7 @@ async def erase(session: AsyncSession, actor: Principal, contact: Contact) -> Co
     contact.sort_given = ""
     contact.touch()
     await session.flush()
+    await idempotency.forget_responses_about(session, f"/api/v1/contacts/{contact.id}")
     await changes.record(session, actor, RESOURCE, contact.id, "erased", ERASED_FIELDS)
     return contact
 

@@ -350,3 +350,31 @@ def test_concurrent_retries_create_exactly_once(live: tuple[list[str], str, Any]
         )
     for client in clients:
         client.close()
+
+
+def _names_birthe(body: bytes | None) -> bool:
+    return body is not None and b"Birthe" in body
+
+
+def test_an_erasure_wipes_the_stored_response_that_held_the_person(
+    admin: ApiClient, db: DbSession
+) -> None:
+    payload = {"given_name": "Birthe", "family_name": "Sørensen", "notes": "privat"}
+    created = admin.post(
+        "/api/v1/contacts", json=payload, headers={"Idempotency-Key": "sync-birthe"}
+    )
+    assert created.status_code == 201
+    assert any(_names_birthe(b) for b in db.scalars(select(IdempotencyKey.body)).all())
+    other = admin.post(
+        "/api/v1/organizations",
+        json={"name": "Bliver", "kind": "other"},
+        headers={"Idempotency-Key": "sync-org"},
+    )
+    assert other.status_code == 201
+
+    assert admin.post(f"/api/v1/contacts/{created.json()['id']}/erase").status_code == 200
+    db.expire_all()
+    bodies = db.scalars(select(IdempotencyKey.body)).all()
+    assert not any(_names_birthe(b) for b in bodies)
+    # responses about other resources stay
+    assert len(bodies) == 1
