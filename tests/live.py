@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,10 +23,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(base: str, seconds: float = 30) -> None:
-    """Wait until `/health/ready` answers 200."""
+def wait_ready(base: str, seconds: float = 30, proc: subprocess.Popen[Any] | None = None) -> None:
+    """Wait until `/health/ready` answers 200 (giving up early when `proc` has exited)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
         try:
             if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
                 return

@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script: `python tests/install/check_in
     sys.path.insert(0, str(ROOT))
 
 from tests.databases import IN_CI, POSTGRES_URL, postgres_available  # noqa: E402
-from tests.live import free_port  # noqa: E402
+from tests.live import free_port, wait_ready  # noqa: E402
 
 # What the Dockerfile copies into the image (and SAMSTYRE_HOME points at).
 IMAGE_FILES = ["pyproject.toml", "README.md", "alembic.ini", "app", "migrations", "openapi"]
@@ -172,16 +172,10 @@ def serve(venv: Path, env: dict[str, str], cwd: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        else:
-            raise CheckFailed(f"the installed server did not start:\n{log.read_text()}")
+        try:
+            wait_ready(base, proc=proc)
+        except RuntimeError:
+            raise CheckFailed(f"the installed server did not start:\n{log.read_text()}") from None
         yield base
     finally:
         if proc.poll() is None:
