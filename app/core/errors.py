@@ -266,7 +266,7 @@ async def _on_dbapi(request: Request, exc: Exception) -> JSONResponse:
     # `connection_invalidated`, or the driver says the connection is closed: InterfaceError)
     # is the database being away; anything else is a bug.
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated or isinstance(exc, InterfaceError) or _database_away(exc):
+    if database_away(exc):
         return await _on_operational(request, exc)
     if _sqlstate(exc).startswith(_SCHEMA_MISSING):
         # A table or column of this release is missing: the database is not migrated to
@@ -293,8 +293,16 @@ def _sqlstate(exc: DBAPIError) -> str:
 _AWAY_SQLSTATE_CLASSES = ("08", "57")
 
 
-def _database_away(exc: DBAPIError) -> bool:
-    return _sqlstate(exc).startswith(_AWAY_SQLSTATE_CLASSES)
+def database_away(exc: BaseException) -> bool:
+    """Whether `exc` means the database is away (503 with Retry-After), not a bug: a lost or
+    refused connection, a pool with no free connection, a server shutting down or starting.
+
+    The one classification, for the handlers here and for middleware outside them."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | ConnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or _sqlstate(exc).startswith(_AWAY_SQLSTATE_CLASSES)
+    )
 
 
 async def _on_connection_error(request: Request, exc: Exception) -> JSONResponse:

@@ -35,15 +35,13 @@ from sqlalchemy import Integer, LargeBinary, String, delete, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.db import Base, utcnow
-from app.core.errors import problem_response, responses, unavailable_response
+from app.core.errors import database_away, problem_response, responses, unavailable_response
 
 log = logging.getLogger("samstyre")
 
@@ -243,12 +241,6 @@ def digest(*parts: bytes) -> str:
     return hasher.hexdigest()
 
 
-def _lost_database(exc: Exception) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 class _Disconnected(Exception):
     pass
 
@@ -318,7 +310,7 @@ class Idempotency:
         try:
             stored = await _in_transaction(factory, claim, caller, key, fingerprint, started)
         except Exception as exc:
-            if not _lost_database(exc):
+            if not database_away(exc):
                 raise
             log.error("database unavailable: %s", exc.__class__.__name__)
             await unavailable_response()(scope, receive, send)

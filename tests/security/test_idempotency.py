@@ -20,9 +20,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from app.changes.models import Change
+from app.core import idempotency
 from app.core.db import utcnow
 from app.core.idempotency import IdempotencyKey, digest
 from app.core.security import Role
@@ -378,3 +380,23 @@ def test_an_erasure_wipes_the_stored_response_that_held_the_person(
     assert not any(_names_birthe(b) for b in bodies)
     # responses about other resources stay
     assert len(bodies) == 1
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        ConnectionRefusedError(111, "Connection refused"),
+        OperationalError("INSERT", None, Exception("server closed the connection")),
+    ],
+)
+def test_a_database_away_at_the_claim_is_503_not_500(
+    editor: ApiClient, monkeypatch: pytest.MonkeyPatch, gone: Exception
+) -> None:
+    async def claim(*_args: Any) -> None:
+        raise gone
+
+    monkeypatch.setattr(idempotency, "claim", claim)
+    response = _post(editor, "while-away", {"name": "Væk", "kind": "other"})
+    problem = assert_problem(response, 503, "unavailable")
+    assert response.headers["retry-after"].isdigit()
+    assert problem["request_id"]
