@@ -48,6 +48,13 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+    """How many rows a list statement matches."""
+    return (
+        await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
+
+
 async def fetch_page(
     session: AsyncSession, stmt: Select[Any], params: PageParams
 ) -> tuple[list[Any], int]:
@@ -57,10 +64,7 @@ async def fetch_page(
     materialises every matching row for the window, and no faster on PostgreSQL.)
     """
     rows = list((await session.scalars(stmt.limit(params.limit).offset(params.offset))).unique())
-    total = (
-        await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    )
-    return rows, total
+    return rows, await count(session, stmt)
 
 
 async def fetch_row_page(
@@ -69,10 +73,7 @@ async def fetch_row_page(
     """`fetch_page` for a Core statement of columns: plain rows, no ORM objects (about a
     third cheaper to load for a page of 50)."""
     rows = list(await session.execute(stmt.limit(params.limit).offset(params.offset)))
-    total = (
-        await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    )
-    return rows, total
+    return rows, await count(session, stmt)
 
 
 def page_url(request: Request, offset: int) -> str:
