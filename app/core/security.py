@@ -30,9 +30,12 @@ class Role(StrEnum):
     editor = "editor"
     admin = "admin"
     calendar = "calendar"
+    public = "public"
 
 
-_RANK = {Role.calendar: 0, Role.reader: 1, Role.editor: 2, Role.admin: 3}
+# public: what a public web page may show (the directory's public details, public agenda
+# items and their decisions); below reader, so every `ReaderKey` route refuses it (403)
+_RANK = {Role.calendar: 0, Role.public: 1, Role.reader: 2, Role.editor: 3, Role.admin: 4}
 
 
 def generate_key() -> str:
@@ -65,6 +68,11 @@ class Principal:
     def sees_restricted(self) -> bool:
         """Editors and admins see restricted contact details."""
         return self.at_least(Role.editor)
+
+    @property
+    def is_public(self) -> bool:
+        """A public key: public details, active contacts, public agenda items only."""
+        return self.role is Role.public
 
     def sees_plan(self, plan_id: uuid.UUID | None) -> bool:
         """Whether a record bound to `plan_id` is visible to this key."""
@@ -205,6 +213,8 @@ async def feed_principal(
     return await _authenticate(request, session, credentials.credentials if credentials else None)
 
 
+PublicKey = Annotated[Principal, Depends(_require(Role.public))]
+"""Routes fit for a public key too (they filter by `Principal.is_public`)."""
 ReaderKey = Annotated[Principal, Depends(_require(Role.reader))]
 EditorKey = Annotated[Principal, Depends(_require(Role.editor))]
 AdminKey = Annotated[Principal, Depends(_require(Role.admin))]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.changes import service as changes
 from app.core import idempotency
 from app.core.clock import local_today
-from app.core.errors import Conflict, Forbidden, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.pagination import PageParams
 from app.core.security import Principal
 from app.core.writes import delete_or_conflict
@@ -42,14 +42,19 @@ ERASED_FIELDS = (
 def present(
     contact: Contact | Row[Any], principal: Principal, seats: Sequence[Seat] = ()
 ) -> ContactRead:
-    """The contact as this key may see it: restricted values and notes only for editors+.
+    """The contact as this key may see it: restricted values and notes only for editors+,
+    and for a public key only public values.
 
     `contact` is an ORM object or a list page's plain row (`repository._CONTACT_ROW`: the
     contact's columns and `org_id`, `org_name`, `org_kind`). Built as plain data and
     validated once (nested values in pydantic-core), which keeps a page of 50 cheap.
     """
     sees_restricted = principal.sees_restricted
-    restricted = Visibility.restricted.value
+    hidden = (
+        {Visibility.restricted.value, Visibility.partnership.value}
+        if principal.is_public
+        else {Visibility.restricted.value}
+    )
     org: Any
     if isinstance(contact, Contact):
         org = contact.organization
@@ -76,10 +81,14 @@ def present(
                 {"id": org.id, "name": org.name, "kind": org.kind} if org is not None else None
             ),
             "emails": [
-                e for e in contact.emails if sees_restricted or e.get("visibility") != restricted
+                e
+                for e in contact.emails
+                if sees_restricted or e.get("visibility", "partnership") not in hidden
             ],
             "phones": [
-                p for p in contact.phones if sees_restricted or p.get("visibility") != restricted
+                p
+                for p in contact.phones
+                if sees_restricted or p.get("visibility", "partnership") not in hidden
             ],
             "responsibilities": contact.responsibilities,
             "notes": contact.notes if sees_restricted else None,
@@ -93,7 +102,12 @@ def present(
 
 
 async def read_one(session: AsyncSession, principal: Principal, contact: Contact) -> ContactRead:
-    """One contact with its current memberships (one query for them)."""
+    """One contact with its current memberships (one query for them); a public key sees an
+    active contact without memberships, and an archived one not at all (404)."""
+    if principal.is_public:
+        if contact.archived:
+            raise NotFound(f"No contact with id {contact.id}.")
+        return present(contact, principal)
     seats = await repository.current_seats(session, principal, [contact.id], local_today())
     return present(contact, principal, seats.get(contact.id, []))
 
@@ -115,19 +129,23 @@ async def list_page(
     """
     day = local_today()
     conds = repository.contact_conditions(principal, filters, day)
+    rank = repository.contact_rank(filters)
     found = (
-        await repository.search_page(session, conds, params, SEARCH_SORT_MAX) if filters.q else None
+        await repository.search_page(session, conds, params, SEARCH_SORT_MAX, rank)
+        if rank
+        else None
     )
     if found is not None:
         rows, total = found
     else:
         total = await repository.count_contacts(session, conds)
         rows = (
-            await repository.list_contact_rows(session, conds, params)
+            await repository.list_contact_rows(session, conds, params, rank)
             if total > params.offset
             else []
         )
-    seats = await repository.current_seats(session, principal, [c.id for c in rows], day)
+    ids = [] if principal.is_public else [c.id for c in rows]  # no memberships for public
+    seats = await repository.current_seats(session, principal, ids, day)
     return [present(c, principal, seats.get(c.id, [])) for c in rows], total
 
 
@@ -136,7 +154,8 @@ async def export_all(
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
     conds = repository.contact_conditions(principal, filters, local_today())
-    rows = await repository.list_contacts(session, conds, filter_first=bool(filters.q))
+    rank = repository.contact_rank(filters)
+    rows = await repository.list_contacts(session, conds, filter_first=bool(rank), rank=rank)
     return [present(c, principal) for c in rows]
 
 
@@ -156,16 +175,21 @@ async def _organization(session: AsyncSession, org_id: uuid.UUID | None) -> Orga
 
 def _derive(contact: Contact, org: Organization | None) -> None:
     """Recompute what is derived from the person's fields and the organization's name."""
-    contact.search_text = text.search_text(
-        contact.given_name,
-        contact.family_name,
-        contact.job_title,
-        org.name if org is not None else None,
-        contact.responsibilities,
-    )
+    fields: dict[str, Any] = {
+        "job_title": contact.job_title,
+        "organization_name": org.name if org is not None else None,
+        "responsibilities": contact.responsibilities,
+        "department": contact.department,
+        "emails": contact.emails,
+        "phones": contact.phones,
+    }
+    given, family = contact.given_name, contact.family_name
+    contact.search_text = text.search_text(given, family, **fields)
+    contact.search_public = text.search_text(given, family, **fields, levels=text.PUBLIC)
+    contact.search_name = text.search_name(given, family)
     contact.responsibility_tags = text.responsibility_tags(contact.responsibilities)
-    contact.sort_family = text.sort_key(contact.family_name)
-    contact.sort_given = text.sort_key(contact.given_name)
+    contact.sort_family = text.sort_key(family)
+    contact.sort_given = text.sort_key(given)
 
 
 async def create(session: AsyncSession, actor: Principal, data: ContactCreate) -> Contact:
@@ -245,6 +269,8 @@ async def erase(session: AsyncSession, actor: Principal, contact: Contact) -> Co
     contact.erased = True
     contact.archived = True
     contact.search_text = ""
+    contact.search_public = ""
+    contact.search_name = ""
     contact.responsibility_tags = ""
     contact.sort_family = ""
     contact.sort_given = ""

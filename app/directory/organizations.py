@@ -9,7 +9,7 @@ from app.core.errors import Conflict, Unprocessable
 from app.core.schemas import fold
 from app.core.security import Principal
 from app.core.writes import apply_changes, delete_or_conflict
-from app.directory import contacts, repository
+from app.directory import contacts, repository, text
 from app.directory.models import Organization
 from app.directory.schemas import OrganizationCreate, OrganizationKind, OrganizationUpdate
 
@@ -38,10 +38,19 @@ async def _check_parent(
         current = parents.get(current)
 
 
+def derive(org: Organization) -> None:
+    """Recompute the folded name, the search text and words, and the Danish sort key."""
+    org.name_folded = fold(org.name)
+    org.search_text = text.organization_search_text(org.name, org.email, org.phone, org.cvr)
+    org.search_name = text.search_name(org.name)
+    org.sort_name = text.sort_key(org.name)
+
+
 async def create(session: AsyncSession, actor: Principal, data: OrganizationCreate) -> Organization:
     """Create an organization."""
     await _check_cvr_free(session, data.cvr, None)
-    org = Organization(**data.model_dump(), name_folded=fold(data.name), id=uuid.uuid4())
+    org = Organization(**data.model_dump(), id=uuid.uuid4())
+    derive(org)
     await _check_parent(session, org.id, data.parent_id)
     session.add(org)
     await session.flush()
@@ -70,8 +79,7 @@ async def update(
             ["body", "municipality_code"], "municipality_code is required for a municipality."
         )
     changed = apply_changes(org, data)
-    if "name" in changed:
-        org.name_folded = fold(org.name)
+    derive(org)
     if {"name", "kind"} & set(changed):
         # a contact shows its organization's name and kind, and searches by the name
         await contacts.refresh_for_organization(session, org)

@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from app.core.pagination import PageParams
-from app.core.schemas import like_pattern
 from app.core.security import Principal
 from app.directory.models import Contact, Organization
-from app.directory.text import tag_pattern
+from app.directory.text import like_escape, query_words, tag_pattern
 from app.governance.access import plan_filter
 from app.governance.models import Body, Membership
 
@@ -64,11 +74,29 @@ def organizations_query(
         stmt = stmt.where(Organization.kind == kind)
     if parent_id is not None:
         stmt = stmt.where(Organization.parent_id == parent_id)
-    if q:
-        stmt = stmt.where(Organization.name_folded.like(like_pattern(q), escape="\\"))
+    words = query_words(q) if q else []
+    stmt = stmt.where(*matching(Organization.search_text, words))
     if params.modified_since is not None:
         stmt = stmt.where(Organization.updated_at >= params.modified_since)
-    return stmt.order_by(Organization.name_folded, Organization.id)
+    first = [relevance(Organization.search_name, words)] if words else []
+    return stmt.order_by(*first, Organization.sort_name, Organization.id)
+
+
+# ---- search ------------------------------------------------------------------------------
+
+
+def matching(column: Any, words: Sequence[str]) -> list[ColumnElement[bool]]:
+    """Every word somewhere in the folded `column` (a substring LIKE each: on PostgreSQL the
+    trigram index of the column serves them together)."""
+    return [column.like(f"%{like_escape(w)}%", escape="\\") for w in words]
+
+
+def relevance(name_words: Any, words: Sequence[str]) -> ColumnElement[int]:
+    """0 when every word is a whole word of the name, 1 when each begins one, else 2 (the
+    words matched elsewhere: title, organisation, e-mail …). Computed for matches only."""
+    exact = and_(*(name_words.like(f"% {like_escape(w)} %", escape="\\") for w in words))
+    prefix = and_(*(name_words.like(f"% {like_escape(w)}%", escape="\\") for w in words))
+    return case((exact, 0), (prefix, 1), else_=2)
 
 
 # ---- contacts ----------------------------------------------------------------------------
@@ -111,11 +139,15 @@ def contact_conditions(
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses of the contact list (shared by the count, the page and the exports)."""
     conds: list[ColumnElement[bool]] = []
-    if not filters.include_archived:
+    if not filters.include_archived or principal.is_public:
         # written so that it matches ix_contacts_active_sort's predicate on both databases
         conds.append(~Contact.archived)
-    if filters.q:
-        conds.append(Contact.search_text.like(like_pattern(filters.q), escape="\\"))
+    words = query_words(filters.q) if filters.q else []
+    conds.extend(matching(Contact.search_text, words))
+    if principal.is_public:
+        # the words must match what a public key sees: found through search_text's index,
+        # checked against the text without partnership e-mails and phones
+        conds.extend(matching(Contact.search_public, words))
     if filters.organization_id is not None:
         conds.append(Contact.organization_id == filters.organization_id)
     if filters.organization_kind is not None:
@@ -149,8 +181,17 @@ async def count_contacts(session: AsyncSession, conds: Sequence[ColumnElement[bo
     return await session.scalar(select(func.count()).select_from(Contact).where(*conds)) or 0
 
 
+def contact_rank(filters: ContactFilters) -> list[ColumnElement[int]]:
+    """What a search orders by before the list's order: exact name matches first."""
+    words = query_words(filters.q) if filters.q else []
+    return [relevance(Contact.search_name, words)] if words else []
+
+
 def contacts_query(
-    conds: Sequence[ColumnElement[bool]], *, filter_first: bool = False
+    conds: Sequence[ColumnElement[bool]],
+    *,
+    filter_first: bool = False,
+    rank: Sequence[ColumnElement[int]] = (),
 ) -> Select[Any]:
     """Matching contacts with their organization, by family name, given name, id.
 
@@ -164,7 +205,7 @@ def contacts_query(
         select(Contact)
         .options(joinedload(Contact.organization))
         .where(*conds)
-        .order_by(family, Contact.sort_given, Contact.id)
+        .order_by(*rank, family, Contact.sort_given, Contact.id)
     )
 
 
@@ -182,13 +223,14 @@ async def list_contact_rows(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
     params: PageParams,
+    rank: Sequence[ColumnElement[int]] = (),
 ) -> list[Row[Any]]:
-    """One page of matching contacts as plain rows (`_CONTACT_ROW`)."""
+    """One page of matching contacts as plain rows (`_CONTACT_ROW`), `rank` first."""
     stmt = (
         select(*_CONTACT_ROW)
         .outerjoin(Organization, Organization.id == Contact.organization_id)
         .where(*conds)
-        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
+        .order_by(*rank, Contact.sort_family, Contact.sort_given, Contact.id)
         .limit(params.limit)
         .offset(params.offset)
     )
@@ -201,33 +243,40 @@ async def list_contacts(
     params: PageParams | None = None,
     *,
     filter_first: bool = False,
+    rank: Sequence[ColumnElement[int]] = (),
 ) -> list[Contact]:
     """One page of matching contacts (every one when `params` is None)."""
-    stmt = contacts_query(conds, filter_first=filter_first)
+    stmt = contacts_query(conds, filter_first=filter_first, rank=rank)
     if params is not None:
         stmt = stmt.limit(params.limit).offset(params.offset)
     return list(await session.scalars(stmt))
 
 
 async def search_page(
-    session: AsyncSession, conds: Sequence[ColumnElement[bool]], params: PageParams, cap: int
+    session: AsyncSession,
+    conds: Sequence[ColumnElement[bool]],
+    params: PageParams,
+    cap: int,
+    rank: Sequence[ColumnElement[int]] = (),
 ) -> tuple[list[Row[Any]], int] | None:
     """A page of search results and their total in one query, when at most `cap` match.
 
-    The matches (at most cap + 1, found through the trigram index on PostgreSQL) are counted
-    and sorted on their own; only the page's rows are then read whole. None when more than
-    `cap` match (the caller counts and pages the plain way) or when the page lies past the
-    end (no row carries the total).
+    The matches (at most cap + 1, found through the trigram index on PostgreSQL) are ranked,
+    counted and sorted on their own; only the page's rows are then read whole. None when
+    more than `cap` match (the caller counts and pages the plain way) or when the page lies
+    past the end (no row carries the total).
     """
+    rank_column = (rank[0] if rank else literal(0)).label("rank")
     matches = (
-        select(Contact.id, Contact.sort_family, Contact.sort_given)
+        select(Contact.id, rank_column, Contact.sort_family, Contact.sort_given)
         .where(*conds)
         .limit(cap + 1)
         .subquery("matches")
     )
+    order = (matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
     ranked = (
-        select(matches.c.id, func.count().over().label("total"))
-        .order_by(matches.c.sort_family, matches.c.sort_given, matches.c.id)
+        select(matches.c.id, matches.c.rank, func.count().over().label("total"))
+        .order_by(*order)
         .limit(params.limit)
         .offset(params.offset)
         .subquery("ranked")
@@ -236,7 +285,7 @@ async def search_page(
         select(*_CONTACT_ROW, ranked.c.total)
         .join(ranked, ranked.c.id == Contact.id)
         .outerjoin(Organization, Organization.id == Contact.organization_id)
-        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
+        .order_by(ranked.c.rank, Contact.sort_family, Contact.sort_given, Contact.id)
     )
     rows: list[Row[Any]] = list(await session.execute(stmt))
     if not rows or rows[0].total > cap:

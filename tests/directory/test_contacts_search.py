@@ -39,8 +39,10 @@ def test_search_covers_title_organization_and_responsibilities(
     assert _names(reader, q="teknik og") == ["Anna Berg"]
     assert _names(reader, q="GUDENÅ") == ["Bent Dahl"]
     assert _names(reader, q="beskæft") == ["Carl Eriksen"]
-    # a query cannot run across two fields
-    assert _names(reader, q="berg direktør") == []
+    # each word is found on its own, in any field (Danish search, issue 13)
+    assert _names(reader, q="berg direktør") == ["Anna Berg"]
+    assert _names(reader, q="direktør dahl") == []
+    assert _names(reader, q="teknik") == ["Anna Berg", "Dorte Friis"]
 
 
 def test_percent_and_underscore_are_literal(editor: ApiClient, reader: ApiClient) -> None:
