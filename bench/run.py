@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
 from app.core.schemas import fold
+from app.directory import text as derived
 from app.directory.models import Organization
 from bench.common import TABLE_HEADER, admin_key, database, measure, seed, server
 
@@ -37,6 +38,9 @@ def _fill(count: int) -> Callable[[Session], None]:
                     "id": uuid.uuid4(),
                     "name": name,
                     "name_folded": fold(name),
+                    "search_text": derived.organization_search_text(name),
+                    "search_name": derived.search_name(name),
+                    "sort_name": derived.sort_key(name),
                     "kind": kind,
                     "municipality_code": "730" if kind == "municipality" else None,
                     "archived": False,

@@ -10,12 +10,49 @@ from sqlalchemy import or_, select
 
 from app.changes.models import Change
 from app.core.db import SessionDep
-from app.core.errors import READ_ERRORS, responses
+from app.core.errors import READ_ERRORS, Unprocessable, responses
 from app.core.fields import Fields, page_model, select_fields
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import ReaderKey
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
+
+# What the change log records (each domain's RESOURCE); a new kind of resource adds its name
+RESOURCES = (
+    "agenda_item",
+    "body",
+    "contact",
+    "decision",
+    "meeting",
+    "membership",
+    "organization",
+    "plan",
+)
+
+
+async def resource_kinds(
+    resource: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Only entries about these kinds of resource, comma-separated, e.g. "
+            "`contact,organization` for a contact sync. Kinds: " + ", ".join(RESOURCES) + ".",
+        ),
+    ] = None,
+) -> list[str] | None:
+    """The `?resource=` filter: known kinds only (422 naming the others)."""
+    if resource is None:
+        return None
+    kinds = [kind.strip() for kind in resource.split(",") if kind.strip()]
+    unknown = sorted({kind for kind in kinds if kind not in RESOURCES})
+    if unknown or not kinds:
+        raise Unprocessable(
+            ["query", "resource"],
+            f"unknown resource kind(s): {', '.join(unknown)}; known: {', '.join(RESOURCES)}"
+            if unknown
+            else "give at least one resource kind",
+        )
+    return kinds
 
 
 class ChangeRead(BaseModel):
@@ -48,12 +85,15 @@ async def list_changes(
     key: ReaderKey,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(ChangeRead))],
+    resources: Annotated[list[str] | None, Depends(resource_kinds)],
     after: Annotated[
         int, Query(ge=0, le=2**62, description="Only entries with a greater `seq`.")
     ] = 0,
 ) -> Response:
     """Page through the change log in `seq` order."""
     stmt = select(Change).where(Change.seq > after).order_by(Change.seq)
+    if resources is not None:
+        stmt = stmt.where(Change.resource.in_(resources))
     if key.plan_ids is not None:
         stmt = stmt.where(or_(Change.plan_id.is_(None), Change.plan_id.in_(key.plan_ids)))
     if page.modified_since is not None:

@@ -101,12 +101,17 @@ def present(
     )
 
 
+def ensure_visible(principal: Principal, contact: Contact) -> None:
+    """404 for a public key asking for an archived (or erased) contact."""
+    if principal.is_public and contact.archived:
+        raise NotFound(f"No contact with id {contact.id}.")
+
+
 async def read_one(session: AsyncSession, principal: Principal, contact: Contact) -> ContactRead:
     """One contact with its current memberships (one query for them); a public key sees an
     active contact without memberships, and an archived one not at all (404)."""
+    ensure_visible(principal, contact)
     if principal.is_public:
-        if contact.archived:
-            raise NotFound(f"No contact with id {contact.id}.")
         return present(contact, principal)
     seats = await repository.current_seats(session, principal, [contact.id], local_today())
     return present(contact, principal, seats.get(contact.id, []))

@@ -23,15 +23,18 @@ from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, page_response
 from app.core.schemas import QueryDatetime
-from app.core.security import AdminKey, EditorKey, ReaderKey
+from app.core.security import AdminKey, EditorKey, PublicKey
 from app.directory import contacts, exports, repository
+from app.directory.exports import CsvDialect, VCardVersion
 from app.directory.models import Contact
 from app.directory.repository import ContactFilters
 from app.directory.schemas import (
+    SEARCH_DESCRIPTION,
     ContactCreate,
     ContactRead,
     ContactUpdate,
     OrganizationKind,
+    SearchQuery,
 )
 from app.governance.enums import MemberRole
 
@@ -39,14 +42,14 @@ router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
 
 class VCardResponse(Response):
-    """vCard 4.0 (RFC 6350), UTF-8."""
+    """vCard 4.0 (RFC 6350) or 3.0 (RFC 2426), UTF-8."""
 
     media_type = exports.VCARD_MEDIA_TYPE
     charset = "utf-8"
 
 
 class CsvResponse(Response):
-    """CSV (RFC 4180), UTF-8 with BOM."""
+    """CSV (RFC 4180, or semicolons for a Danish spreadsheet), UTF-8 with BOM."""
 
     media_type = exports.CSV_MEDIA_TYPE
     charset = "utf-8"
@@ -54,11 +57,13 @@ class CsvResponse(Response):
 
 async def contact_filters(
     q: Annotated[
-        str | None,
+        SearchQuery | None,
         Query(
             max_length=200,
-            description="Substring of the name, job title, organisation name or a "
-            "responsibility; case-insensitive (æ, ø, å included); `%` and `_` are literal.",
+            description="Searches the name, job title, department, organisation name, "
+            "responsibilities, e-mail addresses and phone numbers (digits, any spacing, with "
+            "or without +45) that the key may see; restricted ones are never searched. "
+            + SEARCH_DESCRIPTION,
         ),
     ] = None,
     organization_id: Annotated[
@@ -80,7 +85,7 @@ async def contact_filters(
         Query(description="Only people with a current membership in this role."),
     ] = None,
     include_archived: Annotated[
-        bool, Query(description="Also archived (and erased) contacts.")
+        bool, Query(description="Also archived (and erased) contacts (never for a public key).")
     ] = False,
 ) -> ContactFilters:
     """The contact list's filters (shared by the exports)."""
@@ -111,6 +116,13 @@ async def valid_contact(contact_id: uuid.UUID, session: SessionDep) -> Contact:
 
 
 ContactDep = Annotated[Contact, Depends(valid_contact)]
+VersionQuery = Annotated[
+    VCardVersion,
+    Query(
+        description="4.0 (RFC 6350, the default) or 3.0 (RFC 2426: what Outlook desktop "
+        "imports best; TEL as plain E.164 text)."
+    ),
+]
 
 
 def _location(contact: Contact) -> str:
@@ -144,19 +156,22 @@ def _attachment(filename: str) -> dict[str, str]:
     operation_id="export_contacts_vcard",
     response_class=VCardResponse,
     responses={
-        **_export_responses(exports.VCARD_MEDIA_TYPE, "Every matching contact as vCard 4.0."),
+        **_export_responses(
+            exports.VCARD_MEDIA_TYPE, "Every matching contact as vCard 4.0 (or 3.0)."
+        ),
         **responses(*READ_ERRORS),
     },
 )
 async def export_contacts_vcard(
     session: SessionDep,
-    key: ReaderKey,
+    key: PublicKey,
     filters: FiltersDep,
+    version: VersionQuery = VCardVersion.v4,
     modified_since: ModifiedSince = None,
 ) -> VCardResponse:
     """Every matching contact (same filters and visibility as the list, unpaged) as vCards."""
     rows = await contacts.export_all(session, key, _with_since(filters, modified_since))
-    return VCardResponse(exports.vcards(rows), headers=_attachment("contacts.vcf"))
+    return VCardResponse(exports.vcards(rows, version), headers=_attachment("contacts.vcf"))
 
 
 @router.get(
@@ -171,14 +186,29 @@ async def export_contacts_vcard(
     },
 )
 async def export_contacts_csv(
+    request: Request,
     session: SessionDep,
-    key: ReaderKey,
+    key: PublicKey,
     filters: FiltersDep,
+    dialect: Annotated[
+        CsvDialect | None,
+        Query(
+            description="`rfc4180`: comma-separated, the API's field names, one cell per "
+            "list, ISO times: for machines. `excel`: what Danish Excel opens in columns — "
+            "semicolon-separated, Danish headers and labels, a column per e-mail and phone "
+            "label, phones as text (`12 34 56 01`), times as `dd-mm-yyyy HH:MM` Danish "
+            "time. Without it: `excel` when `Accept-Language` puts Danish (`da`) first, "
+            "else `rfc4180`."
+        ),
+    ] = None,
     modified_since: ModifiedSince = None,
 ) -> CsvResponse:
     """Every matching contact (same filters and visibility as the list, unpaged) as CSV."""
     rows = await contacts.export_all(session, key, _with_since(filters, modified_since))
-    return CsvResponse(exports.csv_document(rows), headers=_attachment("contacts.csv"))
+    chosen = dialect or exports.dialect_for(request.headers.get("accept-language"))
+    document = exports.csv_excel(rows) if chosen is CsvDialect.excel else exports.csv_document(rows)
+    headers = {**_attachment("contacts.csv"), "Vary": "Accept-Language"}
+    return CsvResponse(document, headers=headers)
 
 
 @router.get(
@@ -186,13 +216,16 @@ async def export_contacts_csv(
     operation_id="export_contact_vcard",
     response_class=VCardResponse,
     responses={
-        **_export_responses(exports.VCARD_MEDIA_TYPE, "The contact as a vCard 4.0."),
+        **_export_responses(exports.VCARD_MEDIA_TYPE, "The contact as a vCard 4.0 (or 3.0)."),
         **responses(400, 401, 403, 404, 422),
     },
 )
-async def export_contact_vcard(key: ReaderKey, contact: ContactDep) -> VCardResponse:
+async def export_contact_vcard(
+    key: PublicKey, contact: ContactDep, version: VersionQuery = VCardVersion.v4
+) -> VCardResponse:
     """One contact as a vCard (restricted values only for editors and admins)."""
-    card = exports.vcard(contacts.present(contact, key))
+    contacts.ensure_visible(key, contact)
+    card = exports.vcard(contacts.present(contact, key), version)
     return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))
 
 
@@ -230,7 +263,7 @@ def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
 async def list_contacts(
     request: Request,
     session: SessionDep,
-    key: ReaderKey,
+    key: PublicKey,
     page: PageDep,
     filters: FiltersDep,
     fields: Annotated[Fields, Depends(select_fields(ContactRead))],
@@ -275,7 +308,7 @@ async def create_contact(
 async def get_contact(
     request: Request,
     session: SessionDep,
-    key: ReaderKey,
+    key: PublicKey,
     contact: ContactDep,
     fields: Annotated[Fields, Depends(select_fields(ContactRead))],
 ) -> Response:

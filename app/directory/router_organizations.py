@@ -16,14 +16,16 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
-from app.core.security import EditorKey, ReaderKey
+from app.core.security import EditorKey, PublicKey
 from app.directory import organizations, repository
 from app.directory.models import Organization
 from app.directory.schemas import (
+    SEARCH_DESCRIPTION,
     OrganizationCreate,
     OrganizationKind,
     OrganizationRead,
     OrganizationUpdate,
+    SearchQuery,
 )
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
@@ -53,17 +55,31 @@ def _location(org: Organization) -> str:
 async def list_organizations(
     request: Request,
     session: SessionDep,
-    _key: ReaderKey,
+    key: PublicKey,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(OrganizationRead))],
     kind: OrganizationKind | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Substring of the name.")] = None,
+    q: Annotated[
+        SearchQuery | None,
+        Query(
+            max_length=200,
+            description="Searches the name, e-mail, phone (digits, with or without +45) and "
+            "CVR number. " + SEARCH_DESCRIPTION,
+        ),
+    ] = None,
     parent_id: uuid.UUID | None = None,
-    include_archived: bool = False,
+    include_archived: Annotated[
+        bool, Query(description="Also archived organizations (never for a public key).")
+    ] = False,
 ) -> Response:
-    """List organizations by name; archived ones only with `include_archived=true`."""
+    """List organizations in Danish order of their names (Aa as Å, after Ø); archived ones
+    only with `include_archived=true`."""
     stmt = repository.organizations_query(
-        page, kind=kind, q=q, parent_id=parent_id, include_archived=include_archived
+        page,
+        kind=kind,
+        q=q,
+        parent_id=parent_id,
+        include_archived=include_archived and not key.is_public,
     )
     rows, total = await fetch_page(session, stmt, page)
     return page_response(
@@ -96,11 +112,13 @@ async def create_organization(
 )
 async def get_organization(
     request: Request,
-    _key: ReaderKey,
+    key: PublicKey,
     org: OrganizationDep,
     fields: Annotated[Fields, Depends(select_fields(OrganizationRead))],
 ) -> Response:
-    """One organization."""
+    """One organization (not an archived one for a public key: 404)."""
+    if key.is_public and org.archived:
+        raise NotFound(f"No organization with id {org.id}.")
     return resource_response(request, OrganizationRead.model_validate(org), fields=fields)
 
 

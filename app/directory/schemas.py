@@ -19,6 +19,26 @@ from app.core.schemas import (
 from app.directory.validation import is_valid_cvr, normalize_phone
 from app.governance.enums import MemberRole
 
+MAX_QUERY_WORDS = 10
+
+
+def _few_words(value: str) -> str:
+    # each word is one more LIKE for the database: bounded, and said so instead of dropped
+    if len(value.split()) > MAX_QUERY_WORDS:
+        raise ValueError(f"at most {MAX_QUERY_WORDS} words")
+    return value
+
+
+SearchQuery = Annotated[str, AfterValidator(_few_words)]
+"""`?q=`: words (at most 10), each found somewhere, in any order (app.directory.text)."""
+
+SEARCH_DESCRIPTION = (
+    "Words, each found somewhere in any order: case and accents are ignored and Danish "
+    "spellings are one (å = aa, æ = ae, ø = oe = o: `soren`, `soeren` and `Søren` alike). "
+    "At most 10 words; `%` and `_` are literal. Results come by relevance first (every word "
+    "a whole word of the name, then every word the start of one), then in the list's order."
+)
+
 
 class OrganizationKind(StrEnum):
     """What kind of organization."""

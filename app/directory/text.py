@@ -176,13 +176,19 @@ def tag_pattern(responsibility: str) -> str:
     return f"%\n{escaped}\n%"
 
 
-def national_phone(number: str) -> str:
-    """A stored E.164 number as a person writes it: "12 34 56 01" for Denmark, "+46 8 123 456"
-    elsewhere (for the spreadsheet export)."""
+def written_phone(number: str) -> str:
+    """A stored E.164 number as a Dane writes it, always with a space between digit groups:
+    "12 34 56 01" for Denmark, "0046 8 123 456 78" abroad (00 for +)."""
     try:
         parsed = phonenumbers.parse(number, "DK")
     except phonenumbers.NumberParseException:
         return number
+    national = phonenumbers.national_significant_number(parsed)
     if parsed.country_code == 45:
+        if len(national) == 8:
+            return " ".join(national[i : i + 2] for i in range(0, 8, 2))
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    written = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if " " not in written.removeprefix(f"+{parsed.country_code} "):
+        written = f"+{parsed.country_code} {national}"
+    return "00" + written[1:]

@@ -149,6 +149,7 @@ API_KEY_ROLES: dict[str, Label] = {
     Role.editor: Label("Redaktør", "Editor"),
     Role.admin: Label("Administrator", "Administrator"),
     Role.calendar: Label("Kalender", "Calendar"),
+    Role.public: Label("Offentlig", "Public"),
 }
 
 # Focus areas (indsatsområder) per funding round (bevillingsramme): the keys are stable codes,

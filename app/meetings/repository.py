@@ -261,13 +261,17 @@ async def public_items(
 # --- agenda items ------------------------------------------------------------------------
 
 
-def agenda_query(meeting_id: uuid.UUID, params: PageParams) -> Select[Any]:
+def agenda_query(
+    meeting_id: uuid.UUID, params: PageParams, *, public_only: bool = False
+) -> Select[Any]:
     """A meeting's agenda items by position, their sources loaded in one more query."""
     stmt = (
         select(AgendaItem)
         .where(AgendaItem.meeting_id == meeting_id)
         .options(selectinload(AgendaItem.source_links))
     )
+    if public_only:
+        stmt = stmt.where(AgendaItem.public)
     if params.modified_since is not None:
         stmt = stmt.where(AgendaItem.updated_at >= params.modified_since)
     return stmt.order_by(AgendaItem.position, AgendaItem.id)
@@ -384,6 +388,17 @@ async def get_decision(
     return None if row is None else (row[0], row[1])
 
 
+_PUBLIC_ITEMS = select(AgendaItem.id).where(AgendaItem.public)
+
+
+async def decision_is_public(session: AsyncSession, decision: Decision) -> bool:
+    """Whether the decision was made on a public agenda item."""
+    if decision.agenda_item_id is None:
+        return False
+    stmt = select(AgendaItem.public).where(AgendaItem.id == decision.agenda_item_id)
+    return bool(await session.scalar(stmt))
+
+
 def decisions_query(
     principal: Principal,
     params: PageParams,
@@ -392,12 +407,15 @@ def decisions_query(
     status: str | None = None,
     impact: str | None = None,
 ) -> Select[Any]:
-    """Decisions the key may see, ordered by `decided_at`."""
+    """Decisions the key may see, ordered by `decided_at` (for a public key: only those on a
+    public agenda item)."""
     stmt = (
         select(Decision)
         .join(Body, Body.id == Decision.body_id)
         .where(plan_filter(principal, Body.plan_id))
     )
+    if principal.is_public:
+        stmt = stmt.where(Decision.agenda_item_id.in_(_PUBLIC_ITEMS))
     if body_id is not None:
         stmt = stmt.where(Decision.body_id == body_id)
     if status is not None:

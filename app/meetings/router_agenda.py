@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
-from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
-from app.core.security import EditorKey, ReaderKey
+from app.core.security import EditorKey, PublicKey
 from app.meetings import agenda, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
@@ -41,13 +41,15 @@ def _items(rows: list[AgendaItem]) -> AgendaItems:
 async def list_agenda_items(
     request: Request,
     session: SessionDep,
-    _key: ReaderKey,
+    key: PublicKey,
     ctx: MeetingDep,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(AgendaItemRead))],
 ) -> Response:
-    """The meeting's agenda by position (a fixed number of queries, whatever its length)."""
-    rows, total = await fetch_page(session, repository.agenda_query(ctx.meeting.id, page), page)
+    """The meeting's agenda by position (a fixed number of queries, whatever its length); a
+    public key gets the public items only."""
+    stmt = repository.agenda_query(ctx.meeting.id, page, public_only=key.is_public)
+    rows, total = await fetch_page(session, stmt, page)
     return page_response(
         request, [AgendaItemRead.model_validate(i) for i in rows], total, page, fields
     )
@@ -108,11 +110,13 @@ async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> 
 )
 async def get_agenda_item(
     request: Request,
-    _key: ReaderKey,
+    key: PublicKey,
     ctx: ItemDep,
     fields: Annotated[Fields, Depends(select_fields(AgendaItemRead))],
 ) -> Response:
-    """One agenda item."""
+    """One agenda item (a public key: a public one only, else 404)."""
+    if key.is_public and not ctx.item.public:
+        raise NotFound(f"No agenda item with id {ctx.item.id}.")
     return resource_response(request, AgendaItemRead.model_validate(ctx.item), fields=fields)
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.db import SessionDep
-from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
-from app.core.security import EditorKey, ReaderKey
+from app.core.security import EditorKey, PublicKey
 from app.meetings import decisions, repository
 from app.meetings.dependencies import DecisionDep
 from app.meetings.enums import DecisionImpact, DecisionStatus
@@ -28,14 +28,14 @@ router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
 async def list_decisions(
     request: Request,
     session: SessionDep,
-    key: ReaderKey,
+    key: PublicKey,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
     body_id: uuid.UUID | None = None,
     status: DecisionStatus | None = None,
     impact: DecisionImpact | None = None,
 ) -> Response:
-    """List decisions by `decided_at`."""
+    """List decisions by `decided_at` (a public key: those made on public agenda items)."""
     stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
     rows, total = await fetch_page(session, stmt, page)
     return page_response(
@@ -73,11 +73,14 @@ async def create_decision(
 )
 async def get_decision(
     request: Request,
-    _key: ReaderKey,
+    session: SessionDep,
+    key: PublicKey,
     ctx: DecisionDep,
     fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
 ) -> Response:
-    """One decision."""
+    """One decision (a public key: one made on a public agenda item, else 404)."""
+    if key.is_public and not await repository.decision_is_public(session, ctx.decision):
+        raise NotFound(f"No decision with id {ctx.decision.id}.")
     return resource_response(request, DecisionRead.model_validate(ctx.decision), fields=fields)
 
 
