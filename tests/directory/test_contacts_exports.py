@@ -2,7 +2,10 @@
 
 import csv
 import io
+import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import vobject
 
@@ -175,3 +178,129 @@ def test_writes_to_a_vcard_are_405(editor: ApiClient) -> None:
     assert_problem(editor.get(f"/api/v1/contacts/{person['id']}/erase"), 405)
     assert_problem(editor.post("/api/v1/contacts.csv"), 405)
     assert editor.get(f"/api/v1/contacts/{person['id']}").status_code == 200
+
+
+# ---- issue 13: vCard 3.0 for Outlook desktop, the spreadsheet dialect ----------------------
+
+
+def test_vcard_3_for_outlook(editor: ApiClient, reader: ApiClient) -> None:
+    person = _anna(editor)
+    response = editor.get(f"/api/v1/contacts/{person['id']}.vcf", params={"version": "3.0"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    [card] = _cards(response.text)
+    assert card.version.value == "3.0"
+    assert "KIND" not in response.text
+    assert card.fn.value == "Søren Østergaard"
+    assert card.n.value.family == "Østergaard" and card.n.value.given == "Søren"
+    assert card.org.value == ["Randers Kommune", "Teknik og Miljø"]
+    emails = {e.value: e.params.get("TYPE") for e in card.contents["email"]}
+    assert emails == {
+        "soeren@example.org": ["INTERNET", "WORK"],
+        "privat@example.org": ["INTERNET", "HOME"],
+    }
+    tels = {t.value: t.params.get("TYPE") for t in card.contents["tel"]}
+    assert tels == {"+4512345601": ["WORK", "VOICE"], "+4512345602": ["CELL", "VOICE"]}
+    assert all("VALUE" not in t.params for t in card.contents["tel"])
+    assert card.note.value == "Intern note"
+    # the same visibility as 4.0, and the list export takes the version too
+    listed = reader.get("/api/v1/contacts.vcf", params={"version": "3.0"})
+    [card] = _cards(listed.text)
+    assert card.version.value == "3.0"
+    assert [t.value for t in card.contents["tel"]] == ["+4512345601"]
+    assert "privat" not in listed.text and "Intern" not in listed.text
+    four = _cards(reader.get("/api/v1/contacts.vcf", params={"version": "4.0"}).text)
+    assert four[0].version.value == "4.0"
+    for bad in ("2.1", "4", ""):
+        assert_problem(reader.get("/api/v1/contacts.vcf", params={"version": bad}), 422)
+        assert_problem(
+            reader.get(f"/api/v1/contacts/{person['id']}.vcf", params={"version": bad}), 422
+        )
+
+
+def _excel_rows(response: Any) -> list[dict[str, str]]:
+    raw = response.content
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def test_csv_for_a_danish_spreadsheet(editor: ApiClient, reader: ApiClient) -> None:
+    person = _anna(editor)
+    editor.patch(
+        f"/api/v1/contacts/{person['id']}",
+        json={
+            "phones": [
+                {"number": "12 34 56 01"},
+                {"number": "12 34 56 03"},
+                {"number": "12 34 56 02", "label": "mobile", "visibility": "restricted"},
+                {"number": "+46 8 123 456 78", "label": "switchboard"},
+            ],
+            "emails": [
+                {"address": "soeren@example.org"},
+                {"address": "privat@example.org", "label": "home", "visibility": "restricted"},
+            ],
+        },
+    )
+    contact(editor, given="Bo", family="=Dahl", job_title="@Leder; SSP", archived=True)
+    response = editor.get("/api/v1/contacts.csv", params={"dialect": "excel"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    header = response.content.split(b"\r\n")[0].decode("utf-8-sig")
+    assert header.startswith("Navn;Fornavn;Efternavn;Stilling;")
+    [row] = _excel_rows(response)
+    assert row["Navn"] == "Søren Østergaard"
+    assert row["Organisation"] == "Randers Kommune"
+    assert row["Organisationstype"] == "Kommune"
+    assert row["Afdeling"] == "Teknik og Miljø"
+    assert row["E-mail (arbejde)"] == "soeren@example.org"
+    assert row["E-mail (privat)"] == "privat@example.org"
+    assert row["E-mail (andet)"] == ""
+    # phones: grouped digits (text to Excel, no formula), one column per label
+    assert row["Telefon (arbejde)"] == "12 34 56 01, 12 34 56 03"
+    assert row["Telefon (mobil)"] == "12 34 56 02"
+    assert row["Telefon (omstilling)"] == "0046 8 123 456 78"
+    assert row["Ansvarsområder"] == "skole, beskæftigelse"
+    assert row["Noter"] == "Intern note"
+    assert row["Arkiveret"] == "Nej" and row["Slettet"] == "Nej"
+    assert row["ID"] == person["id"]
+    updated = editor.get(f"/api/v1/contacts/{person['id']}").json()["updated_at"]
+    local = datetime.fromisoformat(updated).astimezone(ZoneInfo("Europe/Copenhagen"))
+    assert row["Opdateret"] == local.strftime("%d-%m-%Y %H:%M")
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d", row["Opdateret"])
+    # no cell starts a formula
+    everything = _excel_rows(
+        editor.get("/api/v1/contacts.csv", params={"dialect": "excel", "include_archived": "true"})
+    )
+    dahl = next(r for r in everything if r["Fornavn"] == "Bo")
+    assert dahl["Efternavn"] == "'=Dahl" and dahl["Stilling"] == "'@Leder; SSP"
+    assert dahl["Arkiveret"] == "Ja"
+    for cells in everything:
+        assert all(not value or value[0] not in "=+-@" for value in cells.values()), cells
+    # a reader: no restricted values, no notes
+    [seen] = _excel_rows(reader.get("/api/v1/contacts.csv", params={"dialect": "excel"}))
+    assert seen["Telefon (mobil)"] == "" and seen["E-mail (privat)"] == ""
+    assert seen["Noter"] == ""
+
+
+def test_csv_dialect_follows_accept_language(editor: ApiClient, reader: ApiClient) -> None:
+    _anna(editor)
+    for language, dialect in (
+        ("da", "excel"),
+        ("da-DK,da;q=0.9,en;q=0.8", "excel"),
+        ("en-GB,en;q=0.9,da;q=0.8", "rfc4180"),
+        ("en;q=0.5, da", "excel"),
+        (None, "rfc4180"),
+    ):
+        headers = {"Accept-Language": language} if language else {}
+        response = reader.get("/api/v1/contacts.csv", headers=headers)
+        assert response.status_code == 200
+        assert response.headers["vary"] == "Accept-Language"
+        first = response.content.split(b"\r\n")[0].decode("utf-8-sig")
+        assert first.startswith("Navn;" if dialect == "excel" else "id,display_name,"), language
+    # the parameter wins over the header
+    machine = reader.get(
+        "/api/v1/contacts.csv", params={"dialect": "rfc4180"}, headers={"Accept-Language": "da"}
+    )
+    assert _rows(machine)[0]["phones"] == "+4512345601"
+    assert_problem(reader.get("/api/v1/contacts.csv", params={"dialect": "excel2"}), 422)
