@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.core.errors import responses
 from app.core.fields import Fields, read_model, select_fields
 from app.core.http import resource_response
-from app.core.security import ReaderKey
+from app.core.security import PublicKey
 from app.governance import vocabularies as vocab
 from app.governance.schemas import FundingRoundTerms, Term, Vocabularies
 
@@ -38,7 +38,7 @@ def build_vocabularies() -> Vocabularies:
 )
 async def get_vocabularies(
     request: Request,
-    _key: ReaderKey,
+    _key: PublicKey,
     fields: Annotated[Fields, Depends(select_fields(Vocabularies))],
 ) -> Response:
     """Every code list in use, each code with Danish (`da`) and English (`en`) labels."""

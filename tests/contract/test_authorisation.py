@@ -59,3 +59,44 @@ def test_calendar_keys_open_only_feeds(
         if method == "GET" and not path.endswith(".ics"):
             assert calendar.get(path).status_code == 403, path
     assert calendar.get("/api/v1/calendar.ics").status_code == 200
+
+
+# What a public key may read (issue 13): the directory, the code lists, agenda items and
+# decisions (filtered to public ones by the routes). Everything else is 403.
+PUBLIC_READS = {
+    "/api/v1/contacts",
+    "/api/v1/contacts/{contact_id}",
+    "/api/v1/contacts.vcf",
+    "/api/v1/contacts.csv",
+    "/api/v1/contacts/{contact_id}.vcf",
+    "/api/v1/organizations",
+    "/api/v1/organizations/{org_id}",
+    "/api/v1/vocabularies",
+    "/api/v1/meetings/{meeting_id}/agenda-items",
+    "/api/v1/agenda-items/{item_id}",
+    "/api/v1/decisions",
+    "/api/v1/decisions/{decision_id}",
+}
+
+
+def test_public_keys_open_only_the_public_reads(
+    app: FastAPI,
+    client_for: Callable[[str], ApiClient],
+    make_key: Callable[..., str],
+) -> None:
+    public = client_for(make_key(Role.public, "website"))
+    templates = {
+        template
+        for template in app.openapi()["paths"]
+        if template.startswith("/api/") and not template.endswith(".ics")
+    }
+    assert templates >= PUBLIC_READS
+    for template in templates:
+        path = re.sub(r"\{[^}]+\}", lambda _m: str(uuid.uuid4()), template)
+        for method in app.openapi()["paths"][template]:
+            response = public.request(method.upper(), path, json={})
+            if method == "get" and template in PUBLIC_READS:
+                # 200 for a list, 404 for a made-up id: never refused
+                assert response.status_code in (200, 404), (template, response.status_code)
+            else:
+                assert_problem(response, 403)
