@@ -266,13 +266,14 @@ def test_the_migrations_frozen_folding_agrees_with_the_app() -> None:
     for value in SAMPLES:
         assert frozen.sort_key(value) == derived.sort_key(value), value
         assert frozen.search_name(value, "Bø") == derived.search_name(value, "Bø"), value
-        row = {
+        tags = ["skole", value] if value else []
+        row: dict[str, Any] = {
             "given_name": value,
             "family_name": "Åberg",
             "job_title": value or None,
             "department": "Børn og Unge",
             "org_name": "Boligforeningen Gudenå",
-            "responsibilities": ["skole", value] if value else [],
+            "responsibilities": tags,
             "emails": emails,
             "phones": phones,
         }
@@ -282,7 +283,7 @@ def test_the_migrations_frozen_folding_agrees_with_the_app() -> None:
                 "Åberg",
                 value or None,
                 "Boligforeningen Gudenå",
-                row["responsibilities"],
+                tags,
                 department="Børn og Unge",
                 emails=emails,
                 phones=phones,
