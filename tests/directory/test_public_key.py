@@ -119,6 +119,11 @@ def test_public_agenda_items_and_decisions(
     assert public.get(f"/api/v1/agenda-items/{open_item['id']}").status_code == 200
     assert_problem(public.get(f"/api/v1/agenda-items/{closed_item['id']}"), 404)
 
+    # the body's calendar feed: public items only, as for every key
+    feed = public.get(f"/api/v1/bodies/{board['id']}/meetings.ics")
+    assert feed.status_code == 200
+    assert "Ny legeplads" in feed.text and "Personalesag" not in feed.text
+
     assert len(reader.get("/api/v1/decisions").json()["items"]) == 3
     decisions = public.get("/api/v1/decisions").json()
     assert [d["id"] for d in decisions["items"]] == [shown["id"]] and decisions["total"] == 1
