@@ -123,6 +123,14 @@ async def read_one(session: AsyncSession, principal: Principal, contact: Contact
 SEARCH_SORT_MAX = 5000
 
 
+def _check_filters(principal: Principal, filters: ContactFilters) -> None:
+    """A public key sees no memberships, so it may not filter by them either (403)."""
+    if principal.is_public and (filters.body_id is not None or filters.role is not None):
+        raise Forbidden(
+            "A public key sees no memberships: filtering by body_id or role needs a reader key."
+        )
+
+
 async def list_page(
     session: AsyncSession, principal: Principal, filters: ContactFilters, params: PageParams
 ) -> tuple[list[ContactRead], int]:
@@ -132,6 +140,7 @@ async def list_page(
     The plain list counts with an index-only scan and reads the page along the sort index.
     A search first tries page and total in one query (`repository.search_page`).
     """
+    _check_filters(principal, filters)
     day = local_today()
     conds = repository.contact_conditions(principal, filters, day)
     rank = repository.contact_rank(filters)
@@ -158,6 +167,7 @@ async def export_all(
     session: AsyncSession, principal: Principal, filters: ContactFilters
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
+    _check_filters(principal, filters)
     conds = repository.contact_conditions(principal, filters, local_today())
     rank = repository.contact_rank(filters)
     rows = await repository.list_contacts(session, conds, filter_first=bool(rank), rank=rank)

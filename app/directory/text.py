@@ -55,10 +55,18 @@ def _fields_folded(values: Iterable[str]) -> list[str]:
 
 
 def phone_digits(number: str) -> list[str]:
-    """How a stored E.164 number is searched: all its digits, and a Danish number also
-    without 45 (`+4512345601` → 4512345601, 12345601)."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return [digits, digits[2:]] if digits.startswith("45") and len(digits) > 2 else [digits]
+    """How a phone number is searched: its digits with and without Denmark's 45
+    (`+4512345601` and an organization's "86 42 00 00" → 4512345601, 12345601), other
+    countries' by all their digits."""
+    written = number.strip()
+    digits = "".join(ch for ch in written if ch.isdigit())
+    if written.startswith("00"):
+        digits = digits[2:]
+    if len(digits) == 8 and not written.startswith(("+", "00")):
+        return ["45" + digits, digits]
+    if len(digits) == 10 and digits.startswith("45"):
+        return [digits, digits[2:]]
+    return [digits] if digits else []
 
 
 def _visible(

@@ -62,8 +62,15 @@ def _fields_folded(values: Iterable[str]) -> list[str]:
 
 
 def _phone_digits(number: str) -> list[str]:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return [digits, digits[2:]] if digits.startswith("45") and len(digits) > 2 else [digits]
+    written = number.strip()
+    digits = "".join(ch for ch in written if ch.isdigit())
+    if written.startswith("00"):
+        digits = digits[2:]
+    if len(digits) == 8 and not written.startswith(("+", "00")):
+        return ["45" + digits, digits]
+    if len(digits) == 10 and digits.startswith("45"):
+        return [digits, digits[2:]]
+    return [digits] if digits else []
 
 
 def search_text(row: Mapping[str, Any], levels: frozenset[str]) -> str:

@@ -428,3 +428,30 @@ def test_the_migration_backfills_existing_rows(backend: str, tmp_path: Path) -> 
             ).one()
         assert back.search_text == "søren aagaard\n\nboligforeningen gudenå"
         assert back.sort_family == "aagaard"
+
+
+def test_organizations_search_the_same_way(editor: ApiClient, reader: ApiClient) -> None:
+    organization(
+        editor,
+        name="Boligforeningen Gudenå",
+        kind="housing_organization",
+        cvr="29100888",
+        email="kontakt@gudenaa.example.org",
+        phone="86 42 00 00",
+    )
+    organization(editor, name="Østjyllands Politi", kind="police", phone="+45 87 31 14 48")
+    organization(editor, name="Gammel Forening", archived=True)
+
+    def orgs(q: str, **params: str) -> list[str]:
+        return _names(reader, "/api/v1/organizations", q=q, **params)
+
+    for query in ("gudenaa boligforeningen", "GUDENÅ", "kontakt@gudenaa", "29100888"):
+        assert orgs(query) == ["Boligforeningen Gudenå"], query
+    for query in ("+45 86 42 00 00", "86420000", "0045 8642 0000"):
+        assert orgs(query) == ["Boligforeningen Gudenå"], query
+    assert orgs("87311448") == ["Østjyllands Politi"]
+    assert orgs("oestjyllands") == ["Østjyllands Politi"]
+    assert orgs("politi gudenå") == []
+    assert orgs("gammel") == []
+    assert orgs("gammel", include_archived="true") == ["Gammel Forening"]
+    assert orgs("%") == []

@@ -153,6 +153,10 @@ def test_what_a_public_key_may_not_read(
         "/api/v1/api-keys",
     ):
         assert_problem(public.get(path), 403)
+    # memberships are not shown, so they cannot be asked about through filters either
+    for params in ({"body_id": str(board.id)}, {"role": "member"}):
+        for path in ("/api/v1/contacts", "/api/v1/contacts.csv", "/api/v1/contacts.vcf"):
+            assert_problem(public.get(path, params=params), 403)
     assert_problem(public.post("/api/v1/contacts", json={"given_name": "A"}), 403)
     assert_problem(public.patch(f"/api/v1/contacts/{person['id']}", json={}), 403)
 
