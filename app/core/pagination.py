@@ -91,13 +91,16 @@ async def fetch_page(
 
 
 async def fetch_row_page(
-    session: AsyncSession, stmt: Select[Any], params: PageParams
+    session: AsyncSession,
+    stmt: Select[Any],
+    params: PageParams,
+    bind: dict[str, Any] | None = None,
 ) -> tuple[list[Row[Any]], int]:
     """`fetch_page` for a Core statement of columns: plain rows, no ORM objects (about a
-    third cheaper to load for a page of 50). Each row carries the total as its last column,
-    `total`."""
+    third cheaper to load for a page of 50). Each row carries the total as its column
+    `total`. `bind`: values of the statement's bind parameters, if it has any."""
     paged = stmt.add_columns(_total_subquery(stmt)).limit(params.limit).offset(params.offset)
-    rows = list(await session.execute(paged))
+    rows = list(await session.execute(paged, bind))
     return rows, await _total(session, stmt, params, rows)
 
 

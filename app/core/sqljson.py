@@ -54,7 +54,7 @@ def _object_sqlite(element: _JsonObject, compiler: SQLCompiler, **kw: Any) -> st
     return f"json_object({compiler.process(element.clauses, **kw)})"
 
 
-def json_list(rows: Select[Any], *, correlate: Any) -> ScalarSelect[Any]:
+def json_list(rows: Select[*tuple[Any, ...]], *, correlate: Any) -> ScalarSelect[Any]:
     """`rows` (ordered, correlated to the outer query's `correlate` table) as one JSON array
     per outer row: `[]` when there are none."""
     inner = rows.correlate(correlate).subquery("s")

@@ -5,13 +5,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams, fetch_row_page
 from app.core.security import Principal
-from app.core.sqljson import json_list
 from app.directory.models import Contact
 from app.governance.access import plan_filter
 from app.governance.models import Body, Plan
@@ -98,25 +97,25 @@ async def meetings_with_items_outside_plan(
     return set(await session.scalars(stmt))
 
 
-# a meeting as a list shows it: its columns and its attendees (`json_list`: in the same
-# query, not a second round trip per page)
-_MEETING_COLUMNS = (
-    *Meeting.__table__.c,
-    json_list(
-        select(MeetingAttendee.contact_id)
-        .where(MeetingAttendee.meeting_id == Meeting.id)
-        .order_by(MeetingAttendee.contact_id),
-        correlate=Meeting,
-    ).label("attendee_ids"),
+_MEETING_COLUMNS = tuple(Meeting.__table__.c)
+_ATTENDEES = (
+    select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id)
+    .where(MeetingAttendee.meeting_id.in_(bindparam("ids", expanding=True)))
+    .order_by(MeetingAttendee.meeting_id, MeetingAttendee.contact_id)
 )
 
 
 async def meetings_page(
     session: AsyncSession, stmt: Select[Any], params: PageParams
-) -> tuple[list[Row[Any]], int]:
-    """A page of `meetings_query` as plain rows (with `attendee_ids`) and its total, in one
-    query whatever the page size."""
-    return await fetch_row_page(session, stmt, params)
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of `meetings_query` as plain data (with `attendee_ids`) and its total: three
+    queries whatever the page size (page, total, the page's attendees)."""
+    rows, total = await fetch_row_page(session, stmt, params)
+    attendees: dict[uuid.UUID, list[uuid.UUID]] = {row.id: [] for row in rows}
+    if rows:
+        for meeting_id, contact_id in await session.execute(_ATTENDEES, {"ids": list(attendees)}):
+            attendees[meeting_id].append(contact_id)
+    return [{**row._mapping, "attendee_ids": attendees[row.id]} for row in rows], total
 
 
 def meetings_query(
