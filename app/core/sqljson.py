@@ -1,8 +1,8 @@
 """Nested lists in one query: a correlated subquery that returns its rows as a JSON array.
 
-A list page that shows each row's children (a meeting's attendees, a contact's seats) would
-otherwise take a second round trip for the children. `json_list(rows)` puts them in the
-page's own query, on both databases:
+A read that shows a record with its children (a contact with its seats) would otherwise
+take a second round trip for the children. `json_list(rows)` puts them in the record's own
+query, on both databases:
 
 - PostgreSQL: `(SELECT coalesce(json_agg(s.v), '[]'::json) FROM (<rows>) AS s)`;
 - SQLite: `(SELECT json_group_array(s.v) FROM (<rows>) AS s)`.
@@ -12,6 +12,10 @@ aggregate; a plain scan of a sorted subquery feeds both aggregates in order — 
 databases). A row of one column becomes that value, a row of several an object keyed by the
 column labels. Values come back as JSON: UUIDs as strings (SQLite: 32 hex digits), which the
 read models parse.
+
+Not for list pages with an offset: the databases compute a select list's subqueries for
+every row the offset skips too (PostgreSQL: a SubPlan per row), so a page reads its
+children in one query keyed by the page's ids instead.
 """
 
 from typing import Any
