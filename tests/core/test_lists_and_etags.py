@@ -111,3 +111,24 @@ def test_changes_and_keys_lists_run_a_fixed_number_of_queries(
         admin.post("/api/v1/api-keys", json={"name": f"m{i}", "role": "reader"})
     for path, count in small.items():
         assert queries(path, 200) == count <= 3, path
+
+
+def test_total_of_an_empty_list_and_of_a_page_past_the_end(
+    editor: ApiClient, reader: ApiClient, count_queries: QueryCounter
+) -> None:
+    # the total rides on the page's rows; a page without rows must still tell it.
+    # (Each request also looks its key up: the tests' key cache is off.)
+    count_queries.count = 0
+    empty = reader.get("/api/v1/organizations", params={"q": "ingen-her"}).json()
+    assert (empty["items"], empty["total"]) == ([], 0)
+    assert count_queries.count == 1 + 1  # the page only: nothing to count past
+    for i in range(3):
+        organization(editor, name=f"Org {i}")
+    count_queries.count = 0
+    past = reader.get("/api/v1/organizations", params={"limit": 2, "offset": 10}).json()
+    assert (past["items"], past["total"], past["offset"]) == ([], 3, 10)
+    assert count_queries.count == 1 + 2  # the empty page, then the count on its own
+    count_queries.count = 0
+    page = reader.get("/api/v1/organizations", params={"limit": 2, "offset": 2}).json()
+    assert ([o["name"] for o in page["items"]], page["total"]) == (["Org 2"], 3)
+    assert count_queries.count == 1 + 1  # page and total in one query

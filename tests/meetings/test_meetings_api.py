@@ -429,7 +429,8 @@ def test_list_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     listed = reader.get("/api/v1/meetings")
     assert listed.json()["total"] == 12
-    assert count_queries.count == one
+    # the key, the page with its total, the page's attendees
+    assert count_queries.count == one == 3
     count_queries.count = 0
     reader.get(f"/api/v1/meetings/{listed.json()['items'][0]['id']}")
     assert count_queries.count <= 3
@@ -453,3 +454,23 @@ def test_auth_comes_before_404(
         assert_problem(reader.get(path), 404)
     assert_problem(reader.patch(f"/api/v1/meetings/{missing}", json={"title": "x"}), 403)
     assert_problem(anon.get(f"/api/v1/meetings/{missing}.ics"), 401)
+
+
+def test_list_carries_each_meetings_attendees_in_order(
+    editor: ApiClient, reader: ApiClient, board: dict[str, Any], db: DbSession
+) -> None:
+    people = [f.contact(db, f"Navn{i}", "Holm") for i in range(5)]
+    with_three = f.meeting(editor, board["id"], 0, attendee_ids=[str(p) for p in people[4:1:-1]])
+    without = f.meeting(editor, board["id"], 14)
+    with_one = f.meeting(editor, board["id"], 28, attendee_ids=[str(people[0])])
+    items = {
+        m["id"]: m for m in reader.get(f"/api/v1/bodies/{board['id']}/meetings").json()["items"]
+    }
+    assert items[with_three["id"]]["attendee_ids"] == sorted(str(p) for p in people[2:5])
+    assert items[without["id"]]["attendee_ids"] == []
+    assert items[with_one["id"]]["attendee_ids"] == [str(people[0])]
+    for meeting_id, listed in items.items():  # the list shows what a single read shows
+        assert (
+            reader.get(f"/api/v1/meetings/{meeting_id}").json()["attendee_ids"]
+            == listed["attendee_ids"]
+        )
