@@ -157,13 +157,21 @@ async def list_page(
     _check_filters(principal, filters)
     day = local_today()
     conds = repository.contact_conditions(principal, filters, day)
-    rank = repository.contact_rank(filters)
+    words = repository.search_words(filters)
     found = (
-        await repository.search_page(session, conds, params, SEARCH_SORT_MAX, rank)
-        if rank
+        await repository.search_page(
+            session, conds, params, SEARCH_SORT_MAX, repository.contact_rank(filters)
+        )
+        if words
         else None
     )
-    rows, total = found or await repository.list_contact_rows(session, conds, params, rank)
+    if found is None:
+        found = await (
+            repository.broad_search_page(session, conds, params, words)
+            if words
+            else repository.list_contact_rows(session, conds, params)
+        )
+    rows, total = found
     ids = [] if principal.is_public else [c.id for c in rows]  # no memberships for public
     seats = await repository.current_seats(session, principal, ids, day)
     return [present(c, principal, _seat_dicts(seats.get(c.id, []))) for c in rows], total

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -92,12 +93,16 @@ def matching(column: Any, words: Sequence[str]) -> list[ColumnElement[bool]]:
     return [column.like(f"%{like_escape(w)}%", escape="\\") for w in words]
 
 
+def name_prefix(name_words: Any, words: Sequence[str]) -> ColumnElement[bool]:
+    """Every word begins a word of the name: the matches that rank 0 or 1."""
+    return and_(*(name_words.like(f"% {like_escape(w)}%", escape="\\") for w in words))
+
+
 def relevance(name_words: Any, words: Sequence[str]) -> ColumnElement[int]:
     """0 when every word is a whole word of the name, 1 when each begins one, else 2 (the
     words matched elsewhere: title, organisation, e-mail …). Computed for matches only."""
     exact = and_(*(name_words.like(f"% {like_escape(w)} %", escape="\\") for w in words))
-    prefix = and_(*(name_words.like(f"% {like_escape(w)}%", escape="\\") for w in words))
-    return case((exact, 0), (prefix, 1), else_=2)
+    return case((exact, 0), (name_prefix(name_words, words), 1), else_=2)
 
 
 # ---- contacts ----------------------------------------------------------------------------
@@ -177,9 +182,14 @@ def contact_conditions(
     return conds
 
 
+def search_words(filters: ContactFilters) -> list[str]:
+    """The words of the filters' `q`, in their search form (none without a `q`)."""
+    return query_words(filters.q) if filters.q else []
+
+
 def contact_rank(filters: ContactFilters) -> list[ColumnElement[int]]:
     """What a search orders by before the list's order: exact name matches first."""
-    words = query_words(filters.q) if filters.q else []
+    words = search_words(filters)
     return [relevance(Contact.search_name, words)] if words else []
 
 
@@ -260,17 +270,70 @@ async def list_contact_rows(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
     params: PageParams,
-    rank: Sequence[ColumnElement[int]] = (),
 ) -> tuple[list[Row[Any]], int]:
-    """One page of matching contacts as plain rows (`_CONTACT_ROW`), `rank` first, and the
-    total, in one query (`fetch_row_page`: the count is an InitPlan)."""
+    """One page of matching contacts as plain rows (`_CONTACT_ROW`) and the total, in one
+    query (`fetch_row_page`: the count is an InitPlan)."""
     stmt = (
         select(*_CONTACT_ROW)
         .outerjoin(Organization, Organization.id == Contact.organization_id)
         .where(*conds)
-        .order_by(*rank, Contact.sort_family, Contact.sort_given, Contact.id)
+        .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
     )
     return await fetch_row_page(session, stmt, params)
+
+
+async def broad_search_page(
+    session: AsyncSession,
+    conds: Sequence[ColumnElement[bool]],
+    params: PageParams,
+    words: Sequence[str],
+) -> tuple[list[Row[Any]], int]:
+    """A page of a search with many matches (more than `search_page` sorts), relevance first,
+    and its total, in one query, without ranking and sorting every match.
+
+    The matches whose name the words begin (rank 0 and 1: few, unless a word is very short)
+    are ranked and sorted; the others (rank 2) are read along the sort index, as the plain
+    list is, only as far as the page needs. A one-letter search at 100k contacts sorted all
+    its ~90,000 matches by rank otherwise (≈ 110 ms on PostgreSQL against ≈ 30 ms).
+    """
+    named = name_prefix(Contact.search_name, words)
+    rank = relevance(Contact.search_name, words)
+    order = (Contact.sort_family, Contact.sort_given, Contact.id)
+    wanted = params.offset + params.limit
+    first = (
+        select(Contact.id, rank.label("rank"), Contact.sort_family, Contact.sort_given)
+        .where(*conds, named)
+        .order_by(rank, *order)
+        .limit(wanted)
+        .subquery("first")
+    )
+    rest = (
+        select(Contact.id, literal(2).label("rank"), Contact.sort_family, Contact.sort_given)
+        .where(*conds, ~named)
+        .order_by(*order)
+        .limit(wanted)
+        .subquery("rest")
+    )
+    matches = union_all(select(first), select(rest)).subquery("matches")
+    page = (
+        select(matches.c.id, matches.c.rank)
+        .order_by(matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
+        .limit(params.limit)
+        .offset(params.offset)
+        .subquery("page")
+    )
+    counted = select(func.count()).select_from(Contact).where(*conds)
+    stmt = (
+        select(*_CONTACT_ROW, counted.scalar_subquery().label("total"))
+        .join(page, page.c.id == Contact.id)
+        .outerjoin(Organization, Organization.id == Contact.organization_id)
+        .order_by(page.c.rank, *order)
+    )
+    rows: list[Row[Any]] = list(await session.execute(stmt))
+    if rows:
+        return rows, int(rows[0].total)
+    # an empty page: nothing matches, or the page lies past the end (count it then)
+    return rows, (await session.scalar(counted) or 0) if params.offset else 0
 
 
 async def list_contacts(

@@ -138,15 +138,52 @@ def test_relevance_first_then_the_usual_order(editor: ApiClient, reader: ApiClie
 
 
 def test_relevance_on_the_counting_path_and_in_exports(
-    editor: ApiClient, reader: ApiClient, monkeypatch: pytest.MonkeyPatch
+    editor: ApiClient,
+    reader: ApiClient,
+    monkeypatch: pytest.MonkeyPatch,
+    count_queries: QueryCounter,
 ) -> None:
     from app.directory import contacts
 
-    for given, family in (("Carl", "Lindberg"), ("Anna", "Bergstrøm"), ("Ole", "Berg")):
+    org = organization(editor, name="Bergs Boliger")
+    for given, family in (
+        ("Carl", "Lindberg"),
+        ("Anna", "Bergstrøm"),
+        ("Ole", "Berg"),
+        ("Bent", "Berg"),
+        ("Åse", "Aaberg"),
+        ("Berg", "Hansen"),
+    ):
         contact(editor, given=given, family=family)
+    contact(editor, given="Ib", family="Aabo", organization_id=org["id"])
     narrow = _names(reader, q="berg")
+    assert narrow == [
+        "Bent Berg",
+        "Ole Berg",
+        "Berg Hansen",
+        "Anna Bergstrøm",
+        "Carl Lindberg",
+        "Åse Aaberg",
+        "Ib Aabo",
+    ]
+    # more matches than the one-query path sorts: the same order, every window of it
     monkeypatch.setattr(contacts, "SEARCH_SORT_MAX", 1)
-    assert _names(reader, q="berg") == narrow == ["Ole Berg", "Anna Bergstrøm", "Carl Lindberg"]
+    assert _names(reader, q="berg") == narrow
+    for limit in (1, 2, 3, 5):
+        for offset in range(9):
+            page = reader.get(
+                "/api/v1/contacts", params={"q": "berg", "limit": limit, "offset": offset}
+            ).json()
+            assert page["total"] == 7
+            assert [c["display_name"] for c in page["items"]] == narrow[offset : offset + limit]
+    assert _names(reader, q="berg ole") == ["Ole Berg"]
+    assert _names(reader, q="nobody") == []
+    queries = []
+    for limit in ("2", "7"):
+        count_queries.count = 0
+        assert len(_names(reader, q="berg", limit=limit)) == int(limit)
+        queries.append(count_queries.count)
+    assert queries[0] == queries[1] <= 4
     card_names = [
         line.removeprefix("FN:")
         for line in reader.get("/api/v1/contacts.vcf", params={"q": "berg"}).text.split("\r\n")
