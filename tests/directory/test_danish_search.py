@@ -179,9 +179,9 @@ def test_relevance_on_the_counting_path_and_in_exports(
     assert _names(reader, q="berg ole") == ["Ole Berg"]
     assert _names(reader, q="nobody") == []
     queries = []
-    for limit in ("2", "7"):
+    for size in ("2", "7"):
         count_queries.count = 0
-        assert len(_names(reader, q="berg", limit=limit)) == int(limit)
+        assert len(_names(reader, q="berg", limit=size)) == int(size)
         queries.append(count_queries.count)
     assert queries[0] == queries[1] <= 4
     card_names = [
