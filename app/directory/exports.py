@@ -108,7 +108,19 @@ def vcard(contact: ContactRead, version: VCardVersion = VCardVersion.v4) -> str:
         lines.append(f"NOTE:{_escape(contact.notes)}")
     lines.append("REV:" + contact.updated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
     lines.append("END:VCARD")
+    if v3:
+        lines = [_charset(line) for line in lines]
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _charset(line: str) -> str:
+    """A 3.0 line with non-ASCII text gets `CHARSET=UTF-8`: Outlook desktop reads a vCard
+    file without it in the Windows code page ("SÃ¸ren"); other readers ignore the
+    parameter (RFC 2426 leaves the charset to MIME, and vobject keeps it as a parameter)."""
+    if line.isascii():
+        return line
+    name, _, value = line.partition(":")
+    return f"{name};CHARSET=UTF-8:{value}"
 
 
 def vcards(contacts: Iterable[ContactRead], version: VCardVersion = VCardVersion.v4) -> str:

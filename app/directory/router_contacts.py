@@ -120,7 +120,7 @@ VersionQuery = Annotated[
     VCardVersion,
     Query(
         description="4.0 (RFC 6350, the default) or 3.0 (RFC 2426: what Outlook desktop "
-        "imports best; TEL as plain E.164 text)."
+        "imports best; TEL as plain E.164 text, CHARSET=UTF-8 on lines with æøå)."
     ),
 ]
 

@@ -203,6 +203,11 @@ def test_vcard_3_for_outlook(editor: ApiClient, reader: ApiClient) -> None:
     assert tels == {"+4512345601": ["WORK", "VOICE"], "+4512345602": ["CELL", "VOICE"]}
     assert all("VALUE" not in t.params for t in card.contents["tel"])
     assert card.note.value == "Intern note"
+    # Outlook desktop reads æøå right only with the charset named; ASCII lines stay plain
+    assert card.fn.params["CHARSET"] == ["UTF-8"] and card.n.params["CHARSET"] == ["UTF-8"]
+    assert "CHARSET" not in card.note.params and "CHARSET" not in card.uid.params
+    assert "\r\nFN;CHARSET=UTF-8:Søren Østergaard\r\n" in response.text
+    assert "CHARSET" not in editor.get(f"/api/v1/contacts/{person['id']}.vcf").text
     # the same visibility as 4.0, and the list export takes the version too
     listed = reader.get("/api/v1/contacts.vcf", params={"version": "3.0"})
     [card] = _cards(listed.text)
