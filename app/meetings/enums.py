@@ -54,7 +54,8 @@ STATUS_MOVES: dict[str, frozenset[str]] = {
     MeetingStatus.invited: frozenset({MeetingStatus.held, MeetingStatus.cancelled}),
     MeetingStatus.held: frozenset({MeetingStatus.minutes_approved}),
     MeetingStatus.minutes_approved: frozenset(),
-    MeetingStatus.cancelled: frozenset(),
+    # reopened: the rotation re-flows around it again (issue 11 point 7)
+    MeetingStatus.cancelled: frozenset({MeetingStatus.planned}),
 }
 
 OPEN_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.invited})

@@ -83,6 +83,32 @@ async def body_meetings(session: AsyncSession, body_id: uuid.UUID) -> list[Meeti
     return list(await session.scalars(stmt))
 
 
+async def meetings_with_items(
+    session: AsyncSession, meeting_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of the meetings have at least one agenda item."""
+    if not meeting_ids:
+        return set()
+    stmt = select(AgendaItem.meeting_id).where(AgendaItem.meeting_id.in_(meeting_ids)).distinct()
+    return set(await session.scalars(stmt))
+
+
+async def meeting_statuses(
+    session: AsyncSession, meeting_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Status by meeting id."""
+    wanted = set(meeting_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Meeting.id, Meeting.status).where(Meeting.id.in_(wanted)))
+    return {row.id: row.status for row in rows}
+
+
+async def meeting_of_item(session: AsyncSession, item_id: uuid.UUID) -> uuid.UUID | None:
+    """The meeting an agenda item is on."""
+    return await session.scalar(select(AgendaItem.meeting_id).where(AgendaItem.id == item_id))
+
+
 async def meetings_with_items_outside_plan(
     session: AsyncSession, meeting_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:

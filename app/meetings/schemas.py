@@ -124,7 +124,13 @@ class MeetingRead(EntityRead):
     location: str | None
     online_url: str | None
     status: MeetingStatus
-    minutes: str | None
+    minutes: str | None = Field(
+        description="The minutes (referat): a draft until approved (status minutes_approved)."
+    )
+    minutes_approved_at: datetime | None = Field(
+        description="When the minutes were approved; from then on the meeting, its agenda "
+        "items and its decisions refuse changes (409, rule minutes-locked)."
+    )
     attendee_ids: list[uuid.UUID]
     sequence: int = Field(description="iCalendar SEQUENCE: grows with each calendar change.")
 
@@ -142,6 +148,12 @@ class RotationChangeRead(BaseModel):
 
 class MeetingWritten(MeetingRead):
     """A meeting as written, with the changes the write made to the body's other meetings."""
+
+    rotation_changes: list[RotationChangeRead]
+
+
+class RotationPreview(BaseModel):
+    """What a write would do to the rotation (`?dry_run=true` on a delete)."""
 
     rotation_changes: list[RotationChangeRead]
 
@@ -233,6 +245,9 @@ class AgendaItemRead(EntityRead):
         description="Set on items the decision flow made: the body whose decisions they bring."
     )
     source_decision_ids: list[uuid.UUID]
+    refers_to_meeting_id: uuid.UUID | None = Field(
+        description='Set on "Godkendelse af referat": the meeting whose minutes it approves.'
+    )
 
 
 class AgendaOrder(InputModel):
