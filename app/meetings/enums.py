@@ -60,3 +60,13 @@ STATUS_MOVES: dict[str, frozenset[str]] = {
 
 OPEN_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.invited})
 HELD_STATUSES = frozenset({MeetingStatus.held, MeetingStatus.minutes_approved})
+# a decision in one of these states is part of the record: no correction, no withdrawal
+FINAL_DECISION_STATES = frozenset({DecisionStatus.resolved, DecisionStatus.withdrawn})
+
+
+class ActionStatus(StrEnum):
+    """A follow-up is open until done, or dropped."""
+
+    open = "open"
+    done = "done"
+    dropped = "dropped"

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
@@ -15,12 +15,22 @@ from app.directory.models import Contact
 from app.governance.access import plan_filter
 from app.governance.models import Body, Plan
 from app.meetings.enums import (
+    HELD_STATUSES,
     OPEN_STATUSES,
+    ActionStatus,
+    AgendaOutcome,
     DecisionImpact,
     DecisionStatus,
     MeetingStatus,
 )
-from app.meetings.models import AgendaItem, AgendaItemSource, Decision, Meeting, MeetingAttendee
+from app.meetings.models import (
+    Action,
+    AgendaItem,
+    AgendaItemSource,
+    Decision,
+    Meeting,
+    MeetingAttendee,
+)
 
 # --- bodies, plans, contacts -------------------------------------------------------------
 
@@ -525,3 +535,130 @@ async def placements(
         .where(AgendaItemSource.decision_id.in_(decision_ids))
     )
     return [(row[0], row[1]) for row in rows]
+
+
+# --- follow-ups (actions) ----------------------------------------------------------------
+
+
+async def get_action(session: AsyncSession, action_id: uuid.UUID) -> tuple[Action, Body] | None:
+    """A follow-up and its body."""
+    row = (
+        await session.execute(
+            select(Action, Body).join(Body, Body.id == Action.body_id).where(Action.id == action_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def actions_query(
+    principal: Principal,
+    params: PageParams,
+    *,
+    body_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    status: str | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+) -> Select[Any]:
+    """Follow-ups the key may see, by due date (undated last), then creation."""
+    stmt = (
+        select(Action)
+        .join(Body, Body.id == Action.body_id)
+        .where(plan_filter(principal, Body.plan_id))
+    )
+    if body_id is not None:
+        stmt = stmt.where(Action.body_id == body_id)
+    if owner_id is not None:
+        stmt = stmt.where(Action.owner_id == owner_id)
+    if status is not None:
+        stmt = stmt.where(Action.status == status)
+    if due_from is not None:
+        stmt = stmt.where(Action.due_date >= due_from)
+    if due_to is not None:
+        stmt = stmt.where(Action.due_date <= due_to)
+    if params.modified_since is not None:
+        stmt = stmt.where(Action.updated_at >= params.modified_since)
+    return stmt.order_by(Action.due_date.is_(None), Action.due_date, Action.created_at, Action.id)
+
+
+async def open_actions(session: AsyncSession, body_ids: Sequence[uuid.UUID]) -> list[Action]:
+    """The bodies' open follow-ups, by due date (undated last)."""
+    if not body_ids:
+        return []
+    stmt = (
+        select(Action)
+        .where(Action.body_id.in_(body_ids), Action.status == ActionStatus.open)
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.created_at, Action.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def contact_names(
+    session: AsyncSession, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Display names of contacts by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Contact.id, Contact.given_name, Contact.family_name).where(Contact.id.in_(wanted))
+    )
+    return {row.id: f"{row.given_name} {row.family_name}".strip() for row in rows}
+
+
+async def open_meetings_of(session: AsyncSession, body_id: uuid.UUID) -> list[Meeting]:
+    """The body's planned and invited meetings, by start."""
+    stmt = (
+        select(Meeting)
+        .where(Meeting.body_id == body_id, Meeting.status.in_(list(OPEN_STATUSES)))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def items_with_topic(
+    session: AsyncSession, meeting_ids: Sequence[uuid.UUID], topic: str
+) -> list[AgendaItem]:
+    """The meetings' agenda items with this topic (standing items are marked by topic)."""
+    if not meeting_ids:
+        return []
+    stmt = (
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.topic == topic)
+        .order_by(AgendaItem.meeting_id, AgendaItem.position)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def previous_meeting(session: AsyncSession, meeting: Meeting) -> Meeting | None:
+    """The body's latest meeting before this one that was not cancelled."""
+    stmt = (
+        select(Meeting)
+        .where(
+            Meeting.body_id == meeting.body_id,
+            Meeting.status != MeetingStatus.cancelled,
+            Meeting.id != meeting.id,
+            Meeting.starts_at < meeting.starts_at,
+        )
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def overdue_actions(
+    session: AsyncSession, body_ids: Sequence[uuid.UUID], today: date
+) -> list[Action]:
+    """Open follow-ups of the bodies due before `today`."""
+    if not body_ids:
+        return []
+    stmt = (
+        select(Action)
+        .where(
+            Action.body_id.in_(body_ids),
+            Action.status == ActionStatus.open,
+            Action.due_date < today,
+        )
+        .order_by(Action.due_date, Action.created_at, Action.id)
+    )
+    return list(await session.scalars(stmt))

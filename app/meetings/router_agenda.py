@@ -10,7 +10,7 @@ from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
-from app.meetings import agenda, repository
+from app.meetings import agenda, drafts, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
 from app.meetings.schemas import (
@@ -93,11 +93,14 @@ async def reorder_agenda(
     responses=responses(*WRITE_ERRORS),
 )
 async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> AgendaItems:
-    """Add the standard items of the meeting's mode and the body's format that are not there
-    yet (plan_review: progress per focus area; urban_development: physical development,
-    crime-preventive renovation, letting rules, the city as a whole; trouble_and_success: a
-    Bøvl and a Blær round). Answers with the items added."""
-    return _items(await agenda.draft(session, key, ctx.meeting, ctx.body))
+    """Draft the agenda: add the standing and standard items that are not there yet and put it
+    in order — Godkendelse af dagsorden, Godkendelse af referat (pointing to the previous
+    meeting), the mode's items (plan_review: progress per focus area; urban_development:
+    physical development, crime-preventive renovation, letting rules, the city as a whole;
+    trouble_and_success: a Bøvl and a Blær round) and items added by hand, flow items
+    (orientering, escalations), Opfølgning (the body's open follow-ups), Eventuelt last.
+    Answers with the items added; 409 `minutes-locked` on approved minutes."""
+    return _items(await drafts.draft(session, key, ctx.meeting, ctx.body))
 
 
 @router.get(

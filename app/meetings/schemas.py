@@ -28,7 +28,9 @@ from app.core.schemas import (
     optional,
 )
 from app.meetings.enums import (
+    ActionStatus,
     AgendaItemKind,
+    AgendaOutcome,
     DecisionImpact,
     DecisionStatus,
     MeetingMode,
@@ -307,3 +309,66 @@ class DecisionRead(EntityRead):
     origin_decision_id: uuid.UUID | None
     focus_area: str | None
     decided_at: datetime
+    reported_down: bool | None = Field(
+        description=(
+            "Resolutions (origin_decision_id set): true once told to the body that escalated, "
+            "on a held meeting of it."
+        )
+    )
+
+
+class InboxEntryRead(DecisionRead):
+    """A decision that waits for the body, and where it is placed."""
+
+    placed_on: uuid.UUID | None = Field(
+        description="The upcoming (planned or invited) meeting whose agenda carries it, or null."
+    )
+
+
+# --- follow-ups (actions) ----------------------------------------------------------------
+
+ActionTitle = Annotated[OneLine, Field(min_length=1, max_length=300)]
+
+
+class ActionCreate(InputModel):
+    """A follow-up (opfølgningspunkt): what is to be done, by whom, by when, and its origin."""
+
+    body_id: uuid.UUID = Field(description="The body that follows it up.")
+    title: ActionTitle
+    description: LongText | None = None
+    owner_id: uuid.UUID | None = Field(default=None, description="The contact who owns it.")
+    due_date: date | None = None
+    status: ActionStatus = ActionStatus.open
+    meeting_id: uuid.UUID | None = Field(default=None, description="A meeting of that body.")
+    agenda_item_id: uuid.UUID | None = Field(
+        default=None, description="An agenda item on a meeting of that body."
+    )
+    decision_id: uuid.UUID | None = Field(default=None, description="A decision of that body.")
+
+
+class ActionUpdate(InputModel):
+    """Changes to a follow-up; `status` done or dropped closes it (`closed_at`)."""
+
+    title: ActionTitle = optional()
+    description: LongText | None = None
+    owner_id: uuid.UUID | None = None
+    due_date: date | None = None
+    status: ActionStatus = optional()
+    meeting_id: uuid.UUID | None = None
+    agenda_item_id: uuid.UUID | None = None
+    decision_id: uuid.UUID | None = None
+
+
+class ActionRead(EntityRead):
+    """A follow-up."""
+
+    body_id: uuid.UUID
+    title: str
+    description: str | None
+    owner_id: uuid.UUID | None
+    due_date: date | None
+    status: ActionStatus
+    closed_at: datetime | None = Field(description="When it was marked done or dropped.")
+    meeting_id: uuid.UUID | None
+    agenda_item_id: uuid.UUID | None
+    decision_id: uuid.UUID | None
