@@ -290,7 +290,8 @@ class Finding(BaseModel):
 
     rule: str = Field(description="e.g. board-missing, chair-missing, liaison-missing")
     severity: Severity
-    message: str
+    message: str = Field(description="What is wrong (Danish, or English with Accept-Language).")
+    action: str = Field(description="What to do about it, in the same language.")
     subject: Subject
 
 

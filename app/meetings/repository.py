@@ -648,12 +648,13 @@ async def previous_meeting(session: AsyncSession, meeting: Meeting) -> Meeting |
 
 async def overdue_actions(
     session: AsyncSession, body_ids: Sequence[uuid.UUID], today: date
-) -> list[Action]:
-    """Open follow-ups of the bodies due before `today`."""
+) -> list[tuple[Action, str | None]]:
+    """Open follow-ups of the bodies due before `today`, with their owner's name (one query)."""
     if not body_ids:
         return []
     stmt = (
-        select(Action)
+        select(Action, Contact.given_name, Contact.family_name)
+        .outerjoin(Contact, Contact.id == Action.owner_id)
         .where(
             Action.body_id.in_(body_ids),
             Action.status == ActionStatus.open,
@@ -661,4 +662,7 @@ async def overdue_actions(
         )
         .order_by(Action.due_date, Action.created_at, Action.id)
     )
-    return list(await session.scalars(stmt))
+    return [
+        (row[0], f"{row[1]} {row[2]}".strip() if row[1] is not None else None)
+        for row in await session.execute(stmt)
+    ]
