@@ -13,6 +13,7 @@ from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
 from app.governance.schemas import Severity
 from app.meetings.enums import (
     AgendaItemKind,
+    AgendaOutcome,
     DecisionImpact,
     DecisionStatus,
     MeetingMode,
@@ -100,6 +101,14 @@ DECISION_STATUSES: dict[str, Label] = {
     DecisionStatus.decided: Label("Besluttet", "Decided"),
     DecisionStatus.escalated: Label("Sendt videre", "Escalated"),
     DecisionStatus.resolved: Label("Afgjort", "Resolved"),
+    DecisionStatus.withdrawn: Label("Trukket tilbage", "Withdrawn"),
+}
+
+AGENDA_OUTCOMES: dict[str, Label] = {
+    AgendaOutcome.decided: Label("Besluttet", "Decided"),
+    AgendaOutcome.noted: Label("Taget til efterretning", "Noted"),
+    AgendaOutcome.discussed: Label("Drøftet", "Discussed"),
+    AgendaOutcome.postponed: Label("Udsat", "Postponed"),
 }
 
 CONTACT_VISIBILITIES: dict[str, Label] = {
@@ -182,6 +191,7 @@ CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
     "agenda_formats": (AGENDA_FORMATS, AgendaFormat),
     "decision_impacts": (DECISION_IMPACTS, DecisionImpact),
     "decision_statuses": (DECISION_STATUSES, DecisionStatus),
+    "agenda_outcomes": (AGENDA_OUTCOMES, AgendaOutcome),
     "contact_visibilities": (CONTACT_VISIBILITIES, Visibility),
     "email_labels": (EMAIL_LABELS, EmailLabel),
     "phone_labels": (PHONE_LABELS, PhoneLabel),

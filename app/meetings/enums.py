@@ -44,6 +44,16 @@ class DecisionStatus(StrEnum):
     decided = "decided"
     escalated = "escalated"
     resolved = "resolved"
+    withdrawn = "withdrawn"
+
+
+class AgendaOutcome(StrEnum):
+    """What became of an agenda item at its meeting; `postponed` carries it on (rule 4)."""
+
+    decided = "decided"
+    noted = "noted"
+    discussed = "discussed"
+    postponed = "postponed"
 
 
 # The moves a meeting's status may make by PATCH (DESIGN §4, issue 5).

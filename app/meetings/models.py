@@ -100,9 +100,19 @@ class AgendaItem(Entity):
     duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(Text, default=None)
+    # what became of the item (AgendaOutcome); `postponed` carries it on (flow.py)
+    outcome_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    # a postponed item carried on points back to the item it continues
+    carried_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id"), index=True, default=None
+    )
     # set on items the decision flow made: the reporting body whose reports it gathers
     source_body_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("bodies.id"), index=True, default=None
+    )
+    # the "Godkendelse af referat" item: the meeting whose minutes it approves
+    refers_to_meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True, default=None
     )
 
     source_links: Mapped[list[AgendaItemSource]] = relationship(
@@ -110,10 +120,6 @@ class AgendaItem(Entity):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="AgendaItemSource.decision_id",
-    )
-    # the "Godkendelse af referat" item: the meeting whose minutes it approves
-    refers_to_meeting_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("meetings.id", ondelete="SET NULL"), index=True, default=None
     )
 
     @property

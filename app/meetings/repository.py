@@ -7,9 +7,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from app.core.pagination import PageParams, fetch_row_page
+from app.core.pagination import PageParams, count, fetch_row_page
 from app.core.security import Principal
 from app.directory.models import Contact
 from app.governance.access import plan_filter
@@ -425,8 +425,11 @@ def decisions_query(
     params: PageParams,
     *,
     body_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    meeting_id: uuid.UUID | None = None,
     status: str | None = None,
     impact: str | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
 ) -> Select[Any]:
     """Decisions the key may see, ordered by `decided_at`."""
     stmt = (
@@ -436,10 +439,16 @@ def decisions_query(
     )
     if body_id is not None:
         stmt = stmt.where(Decision.body_id == body_id)
+    if plan_id is not None:
+        stmt = stmt.where(Body.plan_id == plan_id)
+    if meeting_id is not None:
+        stmt = stmt.where(Decision.meeting_id == meeting_id)
     if status is not None:
         stmt = stmt.where(Decision.status == status)
     if impact is not None:
         stmt = stmt.where(Decision.impact == impact)
+    if ids is not None:
+        stmt = stmt.where(Decision.id.in_(list(ids)))
     if params.modified_since is not None:
         stmt = stmt.where(Decision.updated_at >= params.modified_since)
     return stmt.order_by(Decision.decided_at, Decision.id)
@@ -456,31 +465,190 @@ def _waiting_condition() -> Any:
     )
 
 
-def inbox_query(params: PageParams | None, body_id: uuid.UUID) -> Select[Any]:
-    """Decisions of the bodies reporting to `body_id` not on an open or held meeting of it."""
-    placed = (
-        select(AgendaItemSource.decision_id)
-        .join(AgendaItem, AgendaItem.id == AgendaItemSource.agenda_item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+_Origin = aliased(Decision)
+
+
+def _waits_for(body_id: uuid.UUID) -> Any:
+    """Decisions that wait for a meeting of `body_id`: reports and escalations from the
+    bodies below, and resolutions to be told to it (it escalated their origin)."""
+    up = select(Body.id).where(Body.reports_to_id == body_id)
+    down = select(_Origin.id).where(_Origin.body_id == body_id)
+    return or_(
+        and_(Decision.body_id.in_(up), _waiting_condition()),
+        and_(
+            Decision.origin_decision_id.in_(down),
+            Decision.reported_down.is_(False),
+            Decision.status != DecisionStatus.withdrawn,
+        ),
+    )
+
+
+def placed_on_column(body_id: uuid.UUID) -> Any:
+    """The earliest upcoming (planned or invited) meeting of the body whose agenda carries
+    the decision, or null (a correlated subquery)."""
+    return (
+        select(Meeting.id)
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .join(AgendaItemSource, AgendaItemSource.agenda_item_id == AgendaItem.id)
         .where(
             Meeting.body_id == body_id,
-            Meeting.status != MeetingStatus.cancelled,
+            Meeting.status.in_(list(OPEN_STATUSES)),
             AgendaItemSource.decision_id == Decision.id,
         )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+        .correlate(Decision)
+        .scalar_subquery()
     )
-    stmt = (
-        select(Decision)
-        .join(Body, Body.id == Decision.body_id)
-        .where(Body.reports_to_id == body_id, _waiting_condition(), ~exists(placed))
-    )
+
+
+def inbox_query(params: PageParams | None, body_id: uuid.UUID) -> Select[Any]:
+    """Everything that waits for a meeting of `body_id`, with `placed_on` (an upcoming
+    meeting that carries it, or null): one query."""
+    stmt = select(Decision, placed_on_column(body_id).label("placed_on")).where(_waits_for(body_id))
     if params is not None and params.modified_since is not None:
         stmt = stmt.where(Decision.updated_at >= params.modified_since)
     return stmt.order_by(Decision.decided_at, Decision.id)
 
 
+async def inbox_page(
+    session: AsyncSession, stmt: Select[Any], params: PageParams
+) -> tuple[list[tuple[Decision, uuid.UUID | None]], int]:
+    """A page of `inbox_query` as (decision, placed_on) and its total: two queries."""
+    rows = await session.execute(stmt.limit(params.limit).offset(params.offset))
+    page = [(row[0], row[1]) for row in rows]
+    return page, await count(session, stmt)
+
+
 async def inbox(session: AsyncSession, body_id: uuid.UUID) -> list[Decision]:
-    """The whole inbox of a body."""
-    return list(await session.scalars(inbox_query(None, body_id)))
+    """The decisions waiting for the body that no upcoming meeting of it carries."""
+    stmt = (
+        select(Decision)
+        .where(_waits_for(body_id), placed_on_column(body_id).is_(None))
+        .order_by(Decision.decided_at, Decision.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def decisions_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Decision]:
+    """Decisions by id."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {d.id: d for d in await session.scalars(select(Decision).where(Decision.id.in_(wanted)))}
+
+
+async def items_carrying(
+    session: AsyncSession, decision_ids: Sequence[uuid.UUID], statuses: Iterable[str]
+) -> list[tuple[AgendaItem, Meeting]]:
+    """The agenda items (with sources) on meetings in `statuses` that carry the decisions."""
+    if not decision_ids:
+        return []
+    carrying = select(AgendaItemSource.agenda_item_id).where(
+        AgendaItemSource.decision_id.in_(list(decision_ids))
+    )
+    stmt = (
+        select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.id.in_(carrying), Meeting.status.in_(list(statuses)))
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def carried_on(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the items an item carries on (`carried_from_id`)."""
+    if not item_ids:
+        return set()
+    stmt = select(AgendaItem.carried_from_id).where(AgendaItem.carried_from_id.in_(list(item_ids)))
+    return {i for i in await session.scalars(stmt) if i is not None}
+
+
+async def pending_carries(
+    session: AsyncSession, body_id: uuid.UUID
+) -> list[tuple[AgendaItem, Meeting]]:
+    """Postponed items on the body's held meetings that no item carries on yet."""
+    successor = aliased(AgendaItem)
+    still_waiting = (
+        select(AgendaItemSource.decision_id)
+        .join(Decision, Decision.id == AgendaItemSource.decision_id)
+        .where(
+            AgendaItemSource.agenda_item_id == AgendaItem.id,
+            or_(
+                _waiting_condition(),
+                and_(
+                    Decision.reported_down.is_(False),
+                    Decision.status != DecisionStatus.withdrawn,
+                ),
+            ),
+        )
+    )
+    stmt = (
+        select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.body_id == body_id,
+            Meeting.status.in_(list(HELD_STATUSES)),
+            AgendaItem.outcome_status == AgendaOutcome.postponed,
+            ~exists(select(successor.id).where(successor.carried_from_id == AgendaItem.id)),
+            # a flow item whose decisions no longer wait has nothing to carry on
+            or_(AgendaItem.source_body_id.is_(None), exists(still_waiting)),
+        )
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def placed_on_open(
+    session: AsyncSession, decision_ids: Sequence[uuid.UUID], body_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """Which of the decisions an item on an upcoming meeting of the body carries."""
+    if not decision_ids:
+        return set()
+    stmt = (
+        select(AgendaItemSource.decision_id)
+        .join(AgendaItem, AgendaItem.id == AgendaItemSource.agenda_item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItemSource.decision_id.in_(list(decision_ids)),
+            Meeting.body_id == body_id,
+            Meeting.status.in_(list(OPEN_STATUSES)),
+        )
+    )
+    return set(await session.scalars(stmt))
+
+
+async def parked_items(session: AsyncSession, body_id: uuid.UUID) -> list[AgendaItem]:
+    """Flow items left on the body's cancelled meetings (no open meeting took them yet)."""
+    stmt = (
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.body_id == body_id,
+            Meeting.status == MeetingStatus.cancelled,
+            AgendaItem.source_body_id.is_not(None),
+        )
+        .options(selectinload(AgendaItem.source_links))
+        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def resolutions_of(
+    session: AsyncSession, origin_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Decision]:
+    """Resolutions (not withdrawn) by the id of the decision they resolve."""
+    if not origin_ids:
+        return {}
+    stmt = select(Decision).where(
+        Decision.origin_decision_id.in_(list(origin_ids)),
+        Decision.status != DecisionStatus.withdrawn,
+    )
+    return {d.origin_decision_id: d for d in await session.scalars(stmt) if d.origin_decision_id}
 
 
 async def meeting_starts(

@@ -3,7 +3,7 @@
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -206,6 +206,10 @@ class AgendaItemCreate(InputModel):
     duration_minutes: Minutes | None = None
     public: bool = False
     outcome: LongText | None = None
+    outcome_status: AgendaOutcome | None = Field(
+        default=None,
+        description="What became of the item; postponed on a held meeting carries it on.",
+    )
     position: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
         default=None, description="1..n+1; the items from there on move down."
     )
@@ -224,7 +228,21 @@ class AgendaItemUpdate(InputModel):
     duration_minutes: Minutes | None = None
     public: bool = optional()
     outcome: LongText | None = None
+    outcome_status: AgendaOutcome | None = Field(
+        default=None,
+        description="What became of the item; postponed on a held meeting carries it on.",
+    )
     position: Annotated[int, Field(ge=1, le=10_000)] = optional()
+    meeting_id: Annotated[
+        uuid.UUID,
+        Field(
+            description=(
+                "Move the item (same id) to another meeting of the same body; the target's "
+                "rules apply (scope, format, room). With `position` it lands there, else "
+                "before the closing standing items."
+            )
+        ),
+    ] = optional()
 
 
 class AgendaItemRead(EntityRead):
@@ -243,6 +261,12 @@ class AgendaItemRead(EntityRead):
     duration_minutes: int | None
     public: bool
     outcome: str | None
+    outcome_status: AgendaOutcome | None = Field(
+        description="What became of the item at its meeting (postponed: carried on)."
+    )
+    carried_from_id: uuid.UUID | None = Field(
+        description="The postponed item of an earlier meeting this item carries on."
+    )
     source_body_id: uuid.UUID | None = Field(
         description="Set on items the decision flow made: the body whose decisions they bring."
     )
@@ -285,12 +309,30 @@ class DecisionCreate(InputModel):
 
 
 class DecisionUpdate(InputModel):
-    """Changes to a decision's record (its impact and place in the flow stay)."""
+    """A correction, while the decision is not yet reported or resolved (else 409
+    `decision-final`): a new `impact` re-routes it; `status: withdrawn` withdraws it."""
 
     title: Annotated[OneLine, Field(min_length=1, max_length=300)] = optional()
     text: LongText | None = None
     focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = None
     decided_at: Instant = optional()
+    impact: Annotated[
+        DecisionImpact,
+        Field(
+            description=(
+                "routine ↔ major re-routes it: out of the report item into its own escalation "
+                "item, or back."
+            )
+        ),
+    ] = optional()
+    status: Annotated[
+        Literal["withdrawn"],
+        Field(
+            description=(
+                "withdrawn: taken off every agenda item not yet held (an emptied item goes)."
+            )
+        ),
+    ] = optional()
 
 
 class DecisionRead(EntityRead):
