@@ -337,6 +337,8 @@ async def update(
             await flow.send_back(session, actor, meeting, body.plan_id)
     if "starts_at" in changed or new_status != old_status:
         await session.flush()
+        if "starts_at" in changed:
+            await flow.meeting_moved(session, actor, meeting, body)
         await flow.place_waiting(session, actor, body)
     return Written(meeting, result.changes)
 
