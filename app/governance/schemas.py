@@ -329,6 +329,7 @@ class Vocabularies(BaseModel):
     decision_impacts: list[Term]
     decision_statuses: list[Term]
     agenda_outcomes: list[Term] = Field(description="What became of an agenda item.")
+    action_statuses: list[Term] = Field(description="Where a follow-up (action) is.")
     contact_visibilities: list[Term]
     email_labels: list[Term]
     phone_labels: list[Term]
