@@ -713,36 +713,59 @@ async def _told_elsewhere(session: AsyncSession, decision: Decision, item_id: uu
     return any(i.id != item_id and i.outcome_status != AgendaOutcome.postponed for i, _m in held)
 
 
+async def _move_on(
+    session: AsyncSession,
+    actor: Principal,
+    item: AgendaItem,
+    body_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    now: datetime,
+    exclude: uuid.UUID | None = None,
+) -> bool:
+    """Move a flow or carried item (same id) to the body's next open meeting that fits it
+    and comes after its decisions; False when there is none (or nothing left to bring)."""
+    after = now
+    if item.source_body_id is not None:
+        waiting = await _waiting_sources(session, item)
+        if not waiting:
+            return False
+        after = await _after_for(session, waiting, now)
+    gathering = item.source_body_id is not None and item.kind == AgendaItemKind.information
+    target = await next_fitting(
+        session,
+        body_id,
+        after,
+        within_plan=item.within_plan,
+        joins=item.source_body_id if gathering else None,
+        exclude=exclude,
+    )
+    if target is None:
+        return False
+    await move_item(session, actor, item, target, plan_id)
+    return True
+
+
 async def send_back(
     session: AsyncSession, actor: Principal, meeting: Meeting, plan_id: uuid.UUID
 ) -> None:
-    """Step 8: the flow items of a cancelled or deleted meeting move on (same id)."""
+    """Step 8: the flow and carried items of a cancelled or deleted meeting move on (same id).
+
+    Without an open meeting a cancelled meeting keeps them (parked, `place_waiting` moves
+    them when one opens); a deleted meeting's items go with it, their decisions wait in the
+    inbox and a postponed item they carried is carried again.
+    """
     items = await repository.flow_items(session, meeting.id)
     if not items:
         return
     named = await repository.items_named_by_decisions(session, [i.id for i in items])
     now = utcnow()
     for item in items:
-        waiting = await _waiting_sources(session, item)
-        if not waiting:
-            continue
         if item.id in named:
             # a decision was recorded under it: the item stays, its sources move on
+            waiting = await _waiting_sources(session, item)
             await detach(session, actor, [d.id for d in waiting], plan_id, statuses=NOT_HELD)
             continue
-        gathering = item.kind == AgendaItemKind.information
-        target = await next_fitting(
-            session,
-            meeting.body_id,
-            await _after_for(session, waiting, now),
-            within_plan=item.within_plan,
-            joins=item.source_body_id if gathering else None,
-            exclude=meeting.id,
-        )
-        if target is not None:
-            await move_item(session, actor, item, target, plan_id)
-        # else a cancelled meeting keeps it until a meeting opens (place_waiting); a deleted
-        # meeting's items go with it and their decisions wait in the inbox
+        await _move_on(session, actor, item, meeting.body_id, plan_id, now, exclude=meeting.id)
     await session.flush()
 
 
@@ -752,24 +775,14 @@ async def meeting_moved(
     """Step 8: a meeting moved to before a decision it carries was made passes the item on."""
     if meeting.status not in OPEN_STATUSES:
         return
+    now = utcnow()
     for item in await repository.flow_items(session, meeting.id):
+        if item.source_body_id is None:
+            continue  # a carried hand-made item: the secretary placed it, it stays
         waiting = await _waiting_sources(session, item)
-        if not waiting:
+        if not waiting or meeting.starts_at > await _after_for(session, waiting, now):
             continue
-        after = await _after_for(session, waiting, utcnow())
-        if meeting.starts_at > after:
-            continue
-        gathering = item.kind == AgendaItemKind.information
-        target = await next_fitting(
-            session,
-            meeting.body_id,
-            after,
-            within_plan=item.within_plan,
-            joins=item.source_body_id if gathering else None,
-            exclude=meeting.id,
-        )
-        if target is not None:
-            await move_item(session, actor, item, target, body.plan_id)
+        await _move_on(session, actor, item, meeting.body_id, body.plan_id, now, meeting.id)
     await session.flush()
 
 
@@ -781,19 +794,7 @@ async def place_waiting(session: AsyncSession, actor: Principal, body: Body) -> 
         await carry(session, actor, item, held, body.plan_id)
     now = utcnow()
     for item in await repository.parked_items(session, body.id):
-        waiting = await _waiting_sources(session, item)
-        if not waiting:
-            continue
-        gathering = item.kind == AgendaItemKind.information
-        target = await next_fitting(
-            session,
-            body.id,
-            await _after_for(session, waiting, now),
-            within_plan=item.within_plan,
-            joins=item.source_body_id if gathering else None,
-        )
-        if target is not None:
-            await move_item(session, actor, item, target, body.plan_id)
+        await _move_on(session, actor, item, body.id, body.plan_id, now)
     await session.flush()
     waiting = await repository.inbox(session, body.id)
     if not waiting:

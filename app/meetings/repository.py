@@ -336,11 +336,17 @@ async def get_agenda_item(
     return None if row is None else (row[0], row[1], row[2])
 
 
+def _moves_on() -> Any:
+    # items the flow put there or carried there: they move on when their meeting cannot
+    # take them (the other items stay as the meeting's own record)
+    return or_(AgendaItem.source_body_id.is_not(None), AgendaItem.carried_from_id.is_not(None))
+
+
 async def flow_items(session: AsyncSession, meeting_id: uuid.UUID) -> list[AgendaItem]:
-    """The items the decision flow put on a meeting, with their sources."""
+    """The items the decision flow put or carried on a meeting, with their sources."""
     stmt = (
         select(AgendaItem)
-        .where(AgendaItem.meeting_id == meeting_id, AgendaItem.source_body_id.is_not(None))
+        .where(AgendaItem.meeting_id == meeting_id, _moves_on())
         .options(selectinload(AgendaItem.source_links))
         .order_by(AgendaItem.position, AgendaItem.id)
     )
@@ -623,14 +629,15 @@ async def placed_on_open(
 
 
 async def parked_items(session: AsyncSession, body_id: uuid.UUID) -> list[AgendaItem]:
-    """Flow items left on the body's cancelled meetings (no open meeting took them yet)."""
+    """Flow and carried items left on the body's cancelled meetings (no open meeting took
+    them yet)."""
     stmt = (
         select(AgendaItem)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
             Meeting.body_id == body_id,
             Meeting.status == MeetingStatus.cancelled,
-            AgendaItem.source_body_id.is_not(None),
+            _moves_on(),
         )
         .options(selectinload(AgendaItem.source_links))
         .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)

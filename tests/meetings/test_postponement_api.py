@@ -315,3 +315,28 @@ def test_a_moved_meeting_passes_items_it_no_longer_qualifies_for(
     assert agenda(editor, board_first["id"]) == []
     assert [i["id"] for i in agenda(editor, board_second["id"])] == [report["id"]]
     assert inbox(editor, org["board"]["id"]) == {routine["id"]: board_second["id"]}
+
+
+def test_a_carried_item_moves_on_when_its_meeting_is_cancelled(
+    editor: ApiClient, org: dict[str, Any]
+) -> None:
+    first = f.meeting(editor, org["board"]["id"], 7)
+    item = editor.post(
+        f"/api/v1/meetings/{first['id']}/agenda-items",
+        json={"title": "Budget 2031", "outcome_status": "postponed"},
+    ).json()
+    held(editor, first["id"])
+    second = f.meeting(editor, org["board"]["id"], 35)
+    [carried] = agenda(editor, second["id"])
+    assert carried["carried_from_id"] == item["id"]
+    # no open meeting: the cancelled meeting keeps it until one opens
+    editor.patch(f"/api/v1/meetings/{second['id']}", json={"status": "cancelled"})
+    assert [i["id"] for i in agenda(editor, second["id"])] == [carried["id"]]
+    third = f.meeting(editor, org["board"]["id"], 63)
+    assert [i["id"] for i in agenda(editor, third["id"])] == [carried["id"]]
+    assert agenda(editor, second["id"]) == []
+    # deleting the meeting it sits on carries the postponed item again
+    editor.delete(f"/api/v1/meetings/{third['id']}")
+    fourth = f.meeting(editor, org["board"]["id"], 91)
+    [again] = agenda(editor, fourth["id"])
+    assert again["carried_from_id"] == item["id"]
