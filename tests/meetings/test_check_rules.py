@@ -12,6 +12,7 @@ from app.meetings.check_rules import meeting_findings
 from app.meetings.models import Meeting
 from tests.aio import ApiClient, DbSession
 from tests.aio import run as run_async
+from tests.helpers import create
 from tests.meetings import factories as f
 
 
@@ -125,7 +126,7 @@ def test_fixed_number_of_queries(
         f.meeting(editor, org["board"]["id"], days)
         f.decision(editor, org["steering"]["id"], impact="major")
         f.decision(editor, org["steering"]["id"])
-        f.create(
+        create(
             editor,
             "/api/v1/actions",
             {"body_id": org["board"]["id"], "title": "Gammel", "due_date": "2020-01-01"},
@@ -185,7 +186,7 @@ def test_action_overdue(
     editor: ApiClient, reader: ApiClient, org: dict[str, Any], db: DbSession
 ) -> None:
     owner = f.contact(db, "Karen", "Krog")
-    late = f.create(
+    late = create(
         editor,
         "/api/v1/actions",
         {
@@ -195,7 +196,7 @@ def test_action_overdue(
             "owner_id": str(owner),
         },
     )
-    f.create(
+    create(
         editor,
         "/api/v1/actions",
         {"body_id": org["board"]["id"], "title": "Senere", "due_date": "2099-01-01"},

@@ -11,7 +11,7 @@ from app.changes.models import Change
 from app.meetings.models import Meeting
 from app.meetings.rotation import AUTO_OVERRIDE_AGENDA
 from tests.aio import ApiClient, DbSession
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, create
 from tests.meetings import factories as f
 
 
@@ -233,7 +233,7 @@ def test_approved_minutes_lock_the_meeting(
 ) -> None:
     meeting = f.meeting(editor, board["id"], 0)
     url = f"/api/v1/meetings/{meeting['id']}"
-    item = f.create(editor, f"{url}/agenda-items", {"title": "Budget 2030"})
+    item = create(editor, f"{url}/agenda-items", {"title": "Budget 2030"})
     editor.patch(url, json={"status": "held"})
     decision = f.decision(editor, board["id"], meeting_id=meeting["id"], title="Budget vedtaget")
     # a draft: minutes and outcomes may still change
@@ -283,7 +283,7 @@ def test_the_draft_orders_standing_items_and_points_to_the_previous_minutes(
     editor.patch(f"/api/v1/meetings/{cancelled['id']}", json={"status": "cancelled"})
     meeting = f.meeting(editor, board["id"], 14)
     url = f"/api/v1/meetings/{meeting['id']}"
-    f.create(editor, f"{url}/agenda-items", {"title": "Punkt fra formanden"})
+    create(editor, f"{url}/agenda-items", {"title": "Punkt fra formanden"})
     f.decision(editor, steering["id"], title="Ny lektiecafé")  # an orientering item
     f.decision(editor, steering["id"], title="Lokalplan", impact="major")  # an escalation
     assert editor.post(f"{url}/agenda-draft").status_code == 201
