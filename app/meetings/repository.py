@@ -228,6 +228,7 @@ class FeedItem(Protocol):
     meeting_id: uuid.UUID
     position: int
     title: str
+    description: str | None
 
 
 async def calendar_meetings(
@@ -282,7 +283,12 @@ async def public_items(
     # chunked: both databases cap the number of bound parameters
     for start in range(0, len(ids), 5000):
         stmt = (
-            select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title)
+            select(
+                AgendaItem.meeting_id,
+                AgendaItem.position,
+                AgendaItem.title,
+                AgendaItem.description,
+            )
             .where(
                 AgendaItem.meeting_id.in_(ids[start : start + 5000]),
                 AgendaItem.public.is_(True),
