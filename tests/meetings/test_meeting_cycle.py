@@ -196,7 +196,15 @@ def test_dry_run_on_meeting_writes(
     )
     assert series.status_code == 200, series.text
     assert len(series.json()["items"]) == 3
-    # nothing changed: the two meetings as they were, no change-log entry
+    # a misspelt dry_run is refused (422 naming it), never taken for a real write
+    typo = assert_problem(
+        editor.patch(
+            f"/api/v1/meetings/{second['id']}", params={"dryrun": "true"}, json={"title": "Ny"}
+        ),
+        422,
+    )
+    assert "dryrun" in typo["detail"]
+    # nothing changed: the meetings as they were, no change-log entry
     assert _changes(db) == before
     listed = reader.get(f"/api/v1/bodies/{board['id']}/meetings").json()
     assert [(m["id"], m["status"], m["mode"]) for m in listed["items"]] == [
