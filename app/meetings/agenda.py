@@ -271,9 +271,14 @@ async def delete(
 ) -> None:
     """Remove an item and close the gap; an item a decision was made under cannot go (409).
 
-    Decisions the flow put on it go back to the body's inbox.
+    Decisions the flow put on it go back to the body's inbox. Deleting the carried copy of
+    a postponed hand-made item drops the matter: it is not carried again.
     """
     minutes.check_unlocked(meeting, "The agenda item")
+    if item.carried_from_id is not None and item.source_body_id is None:
+        predecessor = await session.get(AgendaItem, item.carried_from_id)
+        if predecessor is not None:
+            predecessor.carry_dropped = True
     try:
         async with session.begin_nested():
             await session.delete(item)

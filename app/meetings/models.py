@@ -106,6 +106,9 @@ class AgendaItem(Entity):
     carried_from_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("agenda_items.id"), index=True, default=None
     )
+    # bookkeeping, not in the API: the carried copy of this postponed item was deleted by
+    # hand, so the matter was dropped and is not carried again (flow.place_waiting)
+    carry_dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     # set on items the decision flow made: the reporting body whose reports it gathers
     source_body_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("bodies.id"), index=True, default=None

@@ -605,6 +605,7 @@ async def pending_carries(
             Meeting.body_id == body_id,
             Meeting.status.in_(list(HELD_STATUSES)),
             AgendaItem.outcome_status == AgendaOutcome.postponed,
+            AgendaItem.carry_dropped.is_(False),
             ~exists(select(successor.id).where(successor.carried_from_id == AgendaItem.id)),
             # a flow item whose decisions no longer wait has nothing to carry on
             or_(AgendaItem.source_body_id.is_(None), exists(still_waiting)),

@@ -26,6 +26,9 @@ def upgrade() -> None:
             ["id"],
         )
         batch.create_index(op.f("ix_agenda_items_carried_from_id"), ["carried_from_id"])
+        batch.add_column(
+            sa.Column("carry_dropped", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("reported_down", sa.Boolean(), nullable=True))
     # resolutions recorded before this revision count as told (they predate the flow down);
@@ -41,6 +44,7 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("reported_down")
     with op.batch_alter_table("agenda_items") as batch:
+        batch.drop_column("carry_dropped")
         batch.drop_index(op.f("ix_agenda_items_carried_from_id"))
         batch.drop_constraint(
             op.f("fk_agenda_items_carried_from_id_agenda_items"), type_="foreignkey"

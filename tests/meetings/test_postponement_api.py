@@ -340,3 +340,18 @@ def test_a_carried_item_moves_on_when_its_meeting_is_cancelled(
     fourth = f.meeting(editor, org["board"]["id"], 91)
     [again] = agenda(editor, fourth["id"])
     assert again["carried_from_id"] == item["id"]
+
+
+def test_deleting_the_carried_copy_drops_the_matter(editor: ApiClient, org: dict[str, Any]) -> None:
+    first = f.meeting(editor, org["board"]["id"], 7)
+    editor.post(
+        f"/api/v1/meetings/{first['id']}/agenda-items",
+        json={"title": "Budget 2031", "outcome_status": "postponed"},
+    )
+    held(editor, first["id"])
+    second = f.meeting(editor, org["board"]["id"], 35)
+    [carried] = agenda(editor, second["id"])
+    assert editor.delete(f"/api/v1/agenda-items/{carried['id']}").status_code == 204
+    third = f.meeting(editor, org["board"]["id"], 63)
+    assert agenda(editor, third["id"]) == []
+    assert agenda(editor, first["id"])[0]["outcome_status"] == "postponed"
