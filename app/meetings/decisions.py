@@ -209,6 +209,8 @@ async def _take_off(
     origin.touch()
     await changes.record(session, actor, RESOURCE, origin.id, "updated", ["status"], body.plan_id)
     await session.flush()
+    if await repository.placed_on_open(session, [origin.id], body.id):
+        return  # the item it was resolved under is still on an upcoming agenda
     starts = await repository.meeting_starts(
         session, [origin.meeting_id] if origin.meeting_id else []
     )

@@ -192,6 +192,24 @@ def test_a_withdrawn_resolution_reopens_the_escalation(
     patch(editor, resolution["id"], status="withdrawn")
     assert decision(editor, major["id"])["status"] == "escalated"
     assert inbox(editor, org["board"]["id"]) == {major["id"]: first["id"]}
+    # still under its own item, once
+    assert [i["id"] for i in agenda(editor, first["id"])] == [item["id"]]
+    # resolved again at the meeting, then withdrawn once the meeting was held: it flows on
+    second = f.meeting(editor, org["board"]["id"], 35)
+    again = f.decision(
+        editor,
+        org["board"]["id"],
+        meeting_id=first["id"],
+        agenda_item_id=item["id"],
+        origin_decision_id=major["id"],
+    )
+    held(editor, first["id"])
+    assert agenda(editor, second["id"]) == []
+    patch(editor, again["id"], status="withdrawn")
+    assert decision(editor, major["id"])["status"] == "escalated"
+    [reopened] = agenda(editor, second["id"])
+    assert reopened["source_decision_ids"] == [major["id"]]
+    assert inbox(editor, org["board"]["id"]) == {major["id"]: second["id"]}
 
 
 def test_corrections_are_checked(
