@@ -6,7 +6,8 @@ one with room, or the inbox (`app/meetings/flow.py`).
 
 An item moves to another meeting of the same body by PATCH `meeting_id`, keeping its id
 (rule 9, `flow.move_item`): the target's rules apply (scope, format, room); a cancelled
-meeting takes none, and an item a decision was recorded under stays where it was decided.
+meeting takes none, an item of a held meeting stays in its record (postpone it to carry it
+on), and an item a decision was recorded under stays where it was decided.
 Setting `outcome_status: postponed` on an item of a held meeting carries it on
 (`flow.outcome_changed`).
 """
@@ -185,6 +186,11 @@ async def _move_target(
         )
     target = found[0]
     minutes.check_unlocked(target, "The target meeting")
+    if meeting.status == MeetingStatus.held:
+        raise Conflict(
+            "The item belongs to the record of a held meeting; to carry it on, set "
+            "outcome_status to postponed."
+        )
     if target.status == MeetingStatus.cancelled:
         raise Conflict("A cancelled meeting takes no agenda items; reopen it first.")
     if await repository.items_named_by_decisions(session, [item.id]):

@@ -258,6 +258,15 @@ def test_patch_meeting_id_moves_the_item_keeping_its_id(
         reader.patch(f"/api/v1/agenda-items/{manual['id']}", json={"meeting_id": first["id"]}),
         403,
     )
+    record = editor.post(
+        f"/api/v1/meetings/{first['id']}/agenda-items", json={"title": "Status"}
+    ).json()
+    held(editor, first["id"])
+    body = assert_problem(
+        editor.patch(f"/api/v1/agenda-items/{record['id']}", json={"meeting_id": second["id"]}),
+        409,
+    )
+    assert "postponed" in body["detail"]
     cancelled = f.meeting(editor, org["board"]["id"], 70)
     editor.patch(f"/api/v1/meetings/{cancelled['id']}", json={"status": "cancelled"})
     assert_problem(
