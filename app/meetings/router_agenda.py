@@ -128,7 +128,12 @@ async def get_agenda_item(
 async def update_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep, body: AgendaItemUpdate
 ) -> Response:
-    """Change an item; a new `position` moves it (the others close up)."""
+    """Change an item; a new `position` moves it (the others close up). A new `meeting_id`
+    moves it, same id, to another meeting of the body (422 for another body's meeting; 409
+    when the target is cancelled, refuses it by rule `scope` or `agenda-limit`, or the item
+    belongs to a held meeting's record or has a decision recorded under it).
+    `outcome_status: postponed` on a held meeting's item carries it on to the next open
+    meeting (`carried_from_id`); 409 `minutes-locked` once the minutes are approved."""
     await check_if_match(
         request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
     )
