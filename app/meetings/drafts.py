@@ -72,6 +72,7 @@ CREATED_FIELDS = (
 )
 
 RESOURCE = "agenda_item"
+NO_MINUTES = "Intet referat at godkende."
 
 
 def danish_date(day: date) -> str:
@@ -133,6 +134,36 @@ async def refresh_follow_up(
             await changes.record(
                 session, actor, RESOURCE, item.id, "updated", ["description"], plan_id
             )
+    await session.flush()
+
+
+async def repoint_minutes(
+    session: AsyncSession, actor: Principal, body_id: uuid.UUID, plan_id: uuid.UUID
+) -> None:
+    """After a meeting of the body was cancelled, reopened, moved or deleted: each open
+    meeting's "Godkendelse af referat" points again to its previous meeting that was not
+    cancelled (a first meeting keeps its item, pointing nowhere)."""
+    meetings = {m.id: m for m in await repository.open_meetings_of(session, body_id)}
+    items = await repository.items_with_topic(session, list(meetings), MINUTES_APPROVAL)
+    for item in items:
+        previous = await repository.previous_meeting(session, meetings[item.meeting_id])
+        target = previous.id if previous is not None else None
+        text = minutes_description(previous) if previous is not None else NO_MINUTES
+        # (a deleted previous meeting already set the pointer to null: the text still changes)
+        if item.refers_to_meeting_id == target and item.description == text:
+            continue
+        item.refers_to_meeting_id = target
+        item.description = text
+        item.touch()
+        await changes.record(
+            session,
+            actor,
+            RESOURCE,
+            item.id,
+            "updated",
+            ["refers_to_meeting_id", "description"],
+            plan_id,
+        )
     await session.flush()
 
 

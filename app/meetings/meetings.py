@@ -27,7 +27,7 @@ from app.core.errors import Conflict, RuleViolation, Unprocessable
 from app.core.security import Principal
 from app.core.writes import apply_changes
 from app.governance.models import Body
-from app.meetings import flow, minutes, repository, rotation
+from app.meetings import drafts, flow, minutes, repository, rotation
 from app.meetings.enums import STATUS_MOVES, MeetingMode, MeetingStatus
 from app.meetings.models import Meeting, MeetingAttendee
 from app.meetings.schemas import MeetingCreate, MeetingUpdate
@@ -216,6 +216,7 @@ async def create(session: AsyncSession, actor: Principal, data: MeetingCreate) -
     await apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
     await session.flush()
     await flow.place_waiting(session, actor, body)
+    await drafts.repoint_minutes(session, actor, body.id, body.plan_id)
     return Written(meeting, result.changes)
 
 
@@ -340,6 +341,8 @@ async def update(
         if "starts_at" in changed:
             await flow.meeting_moved(session, actor, meeting, body)
         await flow.place_waiting(session, actor, body)
+    if "starts_at" in changed or cancelled or reopened:
+        await drafts.repoint_minutes(session, actor, body.id, body.plan_id)
     return Written(meeting, result.changes)
 
 
@@ -382,4 +385,5 @@ async def delete(session: AsyncSession, actor: Principal, meeting: Meeting, body
     await apply_rotation_changes(session, actor, body, {m.id: m for m in others}, result.changes)
     await session.flush()
     await flow.place_waiting(session, actor, body)
+    await drafts.repoint_minutes(session, actor, body.id, body.plan_id)
     return Written(meeting, result.changes)

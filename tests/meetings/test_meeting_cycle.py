@@ -324,3 +324,42 @@ def test_the_draft_orders_standing_items_and_points_to_the_previous_minutes(
     first_items = editor.post(f"/api/v1/meetings/{previous['id']}/agenda-draft").json()["items"]
     assert [i["topic"] for i in first_items][:1] == ["agenda_approval"]
     assert "minutes_approval" not in [i["topic"] for i in first_items]
+
+
+def test_the_minutes_item_follows_cancellations_and_moves(
+    editor: ApiClient, reader: ApiClient, board: dict[str, Any], db: DbSession
+) -> None:
+    a = f.meeting(editor, board["id"], 0)
+    b = f.meeting(editor, board["id"], 14)
+    c = f.meeting(editor, board["id"], 28)
+    drafted = editor.post(f"/api/v1/meetings/{c['id']}/agenda-draft").json()["items"]
+    [referat] = [i for i in drafted if i["topic"] == "minutes_approval"]
+    url = f"/api/v1/agenda-items/{referat['id']}"
+
+    def points_to() -> str | None:
+        got: str | None = reader.get(url).json()["refers_to_meeting_id"]
+        return got
+
+    assert points_to() == b["id"]
+    editor.patch(f"/api/v1/meetings/{b['id']}", json={"status": "cancelled"})
+    assert points_to() == a["id"]
+    assert reader.get(url).json()["description"] == (
+        "Referatet af mødet 7. januar 2030 (Bestyrelsen) godkendes."
+    )
+    editor.patch(f"/api/v1/meetings/{b['id']}", json={"status": "planned"})
+    assert points_to() == b["id"]
+    # b moves after c: c's minutes item points to a again
+    editor.patch(
+        f"/api/v1/meetings/{b['id']}",
+        json={"starts_at": "2030-02-18T09:00:00Z", "mode_override_reason": "Flyttet"},
+    )
+    assert points_to() == a["id"]
+    assert editor.delete(f"/api/v1/meetings/{a['id']}").status_code == 204
+    assert points_to() is None
+    assert reader.get(url).json()["description"] == "Intet referat at godkende."
+    logged = db.scalars(
+        select(Change.changed_fields).where(
+            Change.resource_id == uuid.UUID(referat["id"]), Change.action == "updated"
+        )
+    )
+    assert sum("refers_to_meeting_id" in fields for fields in logged) == 4
