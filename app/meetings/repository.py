@@ -737,6 +737,7 @@ def actions_query(
     params: PageParams,
     *,
     body_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
     owner_id: uuid.UUID | None = None,
     status: str | None = None,
     due_from: date | None = None,
@@ -748,6 +749,8 @@ def actions_query(
         .join(Body, Body.id == Action.body_id)
         .where(plan_filter(principal, Body.plan_id))
     )
+    if plan_id is not None:
+        stmt = stmt.where(Body.plan_id == plan_id)
     if body_id is not None:
         stmt = stmt.where(Action.body_id == body_id)
     if owner_id is not None:

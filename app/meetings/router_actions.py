@@ -64,6 +64,42 @@ async def _list(
     return page_response(request, [ActionRead.model_validate(a) for a in rows], total, page, fields)
 
 
+@router.get(
+    "/actions",
+    operation_id="list_actions",
+    response_model=page_model(ActionRead),
+    responses=responses(*READ_ERRORS),
+)
+async def list_actions(
+    request: Request,
+    session: SessionDep,
+    key: ReaderKey,
+    page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(ActionRead))],
+    plan_id: uuid.UUID | None = None,
+    body_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    status: ActionStatus | None = None,
+    due_from: DueFrom = None,
+    due_to: DueTo = None,
+) -> Response:
+    """Every follow-up the key may see, by due date (undated last); filter by plan, body,
+    owner, status and due date (`status=open&due_to=<yesterday>`: the overdue ones)."""
+    return await _list(
+        request,
+        session,
+        key,
+        page,
+        fields,
+        plan_id=plan_id,
+        body_id=body_id,
+        owner_id=owner_id,
+        status=status,
+        due_from=due_from,
+        due_to=due_to,
+    )
+
+
 @router.post(
     "/actions",
     operation_id="create_action",

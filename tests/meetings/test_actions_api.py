@@ -132,13 +132,17 @@ def test_lists_filter_and_order(editor: ApiClient, reader: ApiClient, org: dict[
         late["id"],
     ]
     assert ids(body_path, owner_id=str(org["bo"])) == [early["id"]]
+    # the plan-wide list: the same order; filters by plan and body
+    assert ids("/api/v1/actions", plan_id=org["plan"]["id"]) == ids(body_path)
+    assert ids("/api/v1/actions", plan_id=str(uuid.uuid4())) == []
+    assert ids("/api/v1/actions", body_id=board, status="dropped") == [closed["id"]]
     anna_path = f"/api/v1/contacts/{org['anna']}/actions"
     assert ids(anna_path) == [late["id"], undated["id"]]
     assert ids(anna_path, status="done") == []
     # bad filters and unknown parameters are refused, naming them
     assert_problem(reader.get(body_path, params={"status": "closed"}), 422)
     assert_problem(reader.get(body_path, params={"due_to": "31-01-2030"}), 422)
-    for path in (body_path, anna_path):
+    for path in (body_path, anna_path, "/api/v1/actions"):
         refused = assert_problem(reader.get(path, params={"due_before": "2030-01-01"}), 422)
         assert "due_before" in refused["detail"]
     assert_problem(reader.get(f"/api/v1/bodies/{uuid.uuid4()}/actions"), 404)
@@ -152,7 +156,11 @@ def test_lists_run_a_fixed_number_of_queries(
 ) -> None:
     board = org["board"]["id"]
     _action(editor, board, owner_id=str(org["anna"]))
-    paths = [f"/api/v1/bodies/{board}/actions", f"/api/v1/contacts/{org['anna']}/actions"]
+    paths = [
+        f"/api/v1/bodies/{board}/actions",
+        f"/api/v1/contacts/{org['anna']}/actions",
+        f"/api/v1/actions?plan_id={org['plan']['id']}",
+    ]
     few = []
     for path in paths:
         reader.get(path)
@@ -195,6 +203,8 @@ def test_authorisation_and_plan_scope(
     # the contact is shared, its actions in other plans are not shown
     listed = limited.get(f"/api/v1/contacts/{org['anna']}/actions")
     assert listed.status_code == 200 and listed.json()["total"] == 0
+    assert limited.get("/api/v1/actions").json()["total"] == 0
+    assert reader.get("/api/v1/actions").json()["total"] >= 1
     assert editor.get(url).json()["status"] == "open"
 
 
