@@ -137,7 +137,7 @@ async def create(
     data: AgendaItemCreate,
 ) -> AgendaItem:
     """Add an item, at `position` (the rest move down) or last."""
-    minutes.check_unlocked(meeting, "The agenda")
+    await minutes.ensure_unlocked(session, meeting, "The agenda")
     check_format(body, data.kind)
     check_scope(meeting, data.within_plan)
     if data.focus_area is not None:
@@ -185,7 +185,7 @@ async def _move_target(
             ["body", "meeting_id"], "meeting_id refers to no meeting of the item's body."
         )
     target = found[0]
-    minutes.check_unlocked(target, "The target meeting")
+    await minutes.ensure_unlocked(session, target, "The target meeting")
     if meeting.status == MeetingStatus.held:
         raise Conflict(
             "The item belongs to the record of a held meeting; to carry it on, set "
@@ -211,7 +211,7 @@ async def update(
 ) -> AgendaItem:
     """Change an item; a new position moves it and closes the gap it leaves; a new
     `meeting_id` moves it to that meeting (same id)."""
-    minutes.check_unlocked(meeting, "The agenda item")
+    await minutes.ensure_unlocked(session, meeting, "The agenda item")
     sent = data.model_fields_set
     if "kind" in sent:
         check_format(body, data.kind)
@@ -280,7 +280,7 @@ async def delete(
     Decisions the flow put on it go back to the body's inbox. Deleting the carried copy of
     a postponed hand-made item drops the matter: it is not carried again.
     """
-    minutes.check_unlocked(meeting, "The agenda item")
+    await minutes.ensure_unlocked(session, meeting, "The agenda item")
     if item.carried_from_id is not None and item.source_body_id is None:
         predecessor = await session.get(AgendaItem, item.carried_from_id)
         if predecessor is not None:
@@ -310,7 +310,7 @@ async def reorder(
     item_ids: list[uuid.UUID],
 ) -> list[AgendaItem]:
     """Put every item of the meeting in the given order."""
-    minutes.check_unlocked(meeting, "The agenda")
+    await minutes.ensure_unlocked(session, meeting, "The agenda")
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
     by_id = {i.id: i for i in items}

@@ -221,7 +221,7 @@ async def draft(
 ) -> list[AgendaItem]:
     """Add the standing items and the mode's and format's standard items that are missing,
     and put the agenda in the draft's order. Answers with the items added."""
-    minutes.check_unlocked(meeting)
+    await minutes.ensure_unlocked(session, meeting, "The agenda")
     plan = await repository.get_plan(session, body.plan_id)
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)

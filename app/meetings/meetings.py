@@ -242,10 +242,11 @@ async def update(
     session: AsyncSession, actor: Principal, meeting: Meeting, body: Body, data: MeetingUpdate
 ) -> Written:
     """Apply a partial update: status moves, moves in time, mode changes, re-flow and flow."""
-    await repository.lock_body(session, body.id)
     sent = data.model_fields_set
     if sent:
-        minutes.check_unlocked(meeting)
+        # the meeting's row first, then the body's (the order every write here keeps)
+        await minutes.ensure_unlocked(session, meeting)
+    await repository.lock_body(session, body.id)
     old_status = meeting.status
     old_key = (meeting.starts_at, meeting.id)
     new_status = data.status if "status" in sent else meeting.status
@@ -362,8 +363,8 @@ async def rotation_changed(
 
 async def delete(session: AsyncSession, actor: Principal, meeting: Meeting, body: Body) -> Written:
     """Delete a meeting no decision was recorded at; its agenda goes with it; re-flow."""
+    await minutes.ensure_unlocked(session, meeting)
     await repository.lock_body(session, body.id)
-    minutes.check_unlocked(meeting)
     await flow.send_back(session, actor, meeting, body.plan_id)
     items = await repository.agenda(session, meeting.id)
     try:

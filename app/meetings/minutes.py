@@ -14,7 +14,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import utcnow
+from app.core.db import lock_for_write, utcnow
 from app.core.errors import RuleViolation
 from app.meetings import repository
 from app.meetings.enums import MeetingStatus
@@ -42,6 +42,17 @@ def check_unlocked(meeting: Meeting, what: str = "The meeting") -> None:
     """409 `minutes-locked` when the meeting's minutes are approved."""
     if locked(meeting.status):
         raise refusal(meeting.id, what)
+
+
+async def ensure_unlocked(
+    session: AsyncSession, meeting: Meeting, what: str = "The meeting"
+) -> None:
+    """Lock the meeting's row, re-read it, then `check_unlocked`: a write waits for an
+    approval being committed and then sees it (PostgreSQL `FOR UPDATE`; SQLite writers hold
+    the database's lock already). Take it before the body's lock (`lock_body`): one order."""
+    await session.flush()  # a re-read must not drop changes still pending in the session
+    await lock_for_write(session, meeting)
+    check_unlocked(meeting, what)
 
 
 async def check_meetings_unlocked(
