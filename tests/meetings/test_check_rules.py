@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.governance import vocabularies
+from app.governance.check_texts import LANGUAGES, TEXTS
 from app.governance.models import Body, Plan
 from app.meetings.check_rules import meeting_findings
 from app.meetings.models import Meeting
@@ -233,3 +235,11 @@ def test_languages(reader: ApiClient, org: dict[str, Any]) -> None:
             assert any("har intet møde planlagt" in m for m in messages)
         else:
             assert any("has no meeting planned" in m for m in messages)
+
+
+def test_every_rule_has_words_in_both_languages_and_a_label() -> None:
+    assert set(TEXTS) == set(vocabularies.CHECK_RULES)
+    for rule, by_language in TEXTS.items():
+        assert set(by_language) == set(LANGUAGES), rule
+        for message, action in by_language.values():
+            assert message and action, rule
