@@ -1,5 +1,8 @@
 """Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts.
 
+Locks, one order for every agenda write: the meeting's row (`minutes.ensure_unlocked`), then
+the body's (`lock_body`: the flow writes a body's agendas under it too), then item rows.
+
 A meeting holds at most `MAX_AGENDA_ITEMS` items: adding more by hand or by a draft is
 refused (409, rule `agenda-limit`); the flow passes a full meeting by for the next open
 one with room, or the inbox (`app/meetings/flow.py`).
@@ -138,6 +141,7 @@ async def create(
 ) -> AgendaItem:
     """Add an item, at `position` (the rest move down) or last."""
     await minutes.ensure_unlocked(session, meeting, "The agenda")
+    await repository.lock_body(session, body.id)
     check_format(body, data.kind)
     check_scope(meeting, data.within_plan)
     if data.focus_area is not None:
@@ -185,7 +189,8 @@ async def _move_target(
             ["body", "meeting_id"], "meeting_id refers to no meeting of the item's body."
         )
     target = found[0]
-    await minutes.ensure_unlocked(session, target, "The target meeting")
+    # a plain check: the body's lock (held) serialises this with the target's approval
+    minutes.check_unlocked(target, "The target meeting")
     if meeting.status == MeetingStatus.held:
         raise Conflict(
             "The item belongs to the record of a held meeting; to carry it on, set "
@@ -212,6 +217,7 @@ async def update(
     """Change an item; a new position moves it and closes the gap it leaves; a new
     `meeting_id` moves it to that meeting (same id)."""
     await minutes.ensure_unlocked(session, meeting, "The agenda item")
+    await repository.lock_body(session, body.id)
     sent = data.model_fields_set
     if "kind" in sent:
         check_format(body, data.kind)
@@ -227,7 +233,6 @@ async def update(
         check_scope(target, data.within_plan if "within_plan" in sent else item.within_plan)
         check_format(body, data.kind if "kind" in sent else item.kind)
         await repository.lock_meeting(session, meeting.id)
-        await repository.lock_meeting(session, target.id)
         check_room(target, await repository.max_position(session, target.id), 1)
     was_public = item.public
     was_postponed = item.outcome_status == AgendaOutcome.postponed
@@ -281,6 +286,7 @@ async def delete(
     a postponed hand-made item drops the matter: it is not carried again.
     """
     await minutes.ensure_unlocked(session, meeting, "The agenda item")
+    await repository.lock_body(session, body.id)
     if item.carried_from_id is not None and item.source_body_id is None:
         predecessor = await session.get(AgendaItem, item.carried_from_id)
         if predecessor is not None:
@@ -311,6 +317,7 @@ async def reorder(
 ) -> list[AgendaItem]:
     """Put every item of the meeting in the given order."""
     await minutes.ensure_unlocked(session, meeting, "The agenda")
+    await repository.lock_body(session, body.id)
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
     by_id = {i.id: i for i in items}

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
-from app.core.db import utcnow
+from app.core.db import lock_for_write, utcnow
 from app.core.errors import Conflict, RuleViolation, Unprocessable
 from app.core.security import Principal
 from app.core.writes import apply_changes
@@ -79,6 +79,9 @@ async def create(
     origin = (
         await _origin(session, body, data.origin_decision_id) if data.origin_decision_id else None
     )
+    # the body is locked (body_for_write); its parent, and the body that escalated a matter
+    # this resolves, before anything is written
+    await lock_bodies(session, [origin.body_id if origin else None, body.id, body.reports_to_id])
     if data.focus_area is not None:
         check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
     status, reported = flow.initial_state(body, data.impact)
@@ -135,11 +138,32 @@ def _final_state(decision: Decision) -> str:
     return "reported" if decision.reported else "reported back down"
 
 
+async def lock_flow(session: AsyncSession, decision: Decision, body: Body) -> None:
+    """Serialise a correction with the flow: the bodies whose agendas it may change first
+    (`lock_bodies`), then the decision's row, re-read as committed. The route calls it
+    before `check_if_match` (same order)."""
+    origin_body = None
+    if decision.origin_decision_id is not None:
+        found = await repository.get_decision(session, decision.origin_decision_id)
+        origin_body = found[0].body_id if found is not None else None
+    await lock_bodies(session, [origin_body, body.id, body.reports_to_id])
+    await lock_for_write(session, decision)
+
+
+async def lock_bodies(session: AsyncSession, body_ids: list[uuid.UUID | None]) -> None:
+    """Lock bodies child before parent — the one order every flow write takes them in, and
+    all before the first change-log entry (whose lock comes last) — so writers wait, never
+    deadlock."""
+    for body_id in dict.fromkeys(b for b in body_ids if b is not None):
+        await repository.lock_body(session, body_id)
+
+
 async def update(
     session: AsyncSession, actor: Principal, decision: Decision, body: Body, data: DecisionUpdate
 ) -> Decision:
     """Correct a decision (rule 10): a new impact re-routes it, `status: withdrawn` withdraws
     it, a new title or text shows on the items that carry it."""
+    await lock_flow(session, decision, body)
     await minutes.check_decision_unlocked(session, decision)
     check_correctable(decision)
     sent = data.model_fields_set
@@ -227,6 +251,7 @@ async def _take_off(
 async def delete(session: AsyncSession, actor: Principal, decision: Decision, body: Body) -> None:
     """Withdraw and remove a decision entered by mistake (rule 10). One that a held meeting
     already had before it (a postponed item) stays on record: withdraw it instead (409)."""
+    await lock_flow(session, decision, body)
     await minutes.check_decision_unlocked(session, decision)
     check_correctable(decision)
     if await repository.items_carrying(session, [decision.id], HELD_STATUSES):

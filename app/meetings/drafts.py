@@ -222,6 +222,7 @@ async def draft(
     """Add the standing items and the mode's and format's standard items that are missing,
     and put the agenda in the draft's order. Answers with the items added."""
     await minutes.ensure_unlocked(session, meeting, "The agenda")
+    await repository.lock_body(session, body.id)  # the flow writes agendas under it too
     plan = await repository.get_plan(session, body.plan_id)
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)

@@ -12,9 +12,10 @@ here before it changes anything.
 
 import uuid
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import lock_for_write, utcnow
+from app.core.db import utcnow
 from app.core.errors import RuleViolation
 from app.meetings import repository
 from app.meetings.enums import MeetingStatus
@@ -51,7 +52,11 @@ async def ensure_unlocked(
     approval being committed and then sees it (PostgreSQL `FOR UPDATE`; SQLite writers hold
     the database's lock already). Take it before the body's lock (`lock_body`): one order."""
     await session.flush()  # a re-read must not drop changes still pending in the session
-    await lock_for_write(session, meeting)
+    # FOR NO KEY UPDATE: writers of the meeting wait, while a flow item inserted on it by a
+    # writer holding the body's lock (it only key-shares the row) does not — with FOR UPDATE
+    # the two deadlocked over the change log's lock
+    columns = [attr.key for attr in sa_inspect(meeting).mapper.column_attrs]
+    await session.refresh(meeting, attribute_names=columns, with_for_update={"key_share": True})
     check_unlocked(meeting, what)
 
 

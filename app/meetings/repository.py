@@ -47,13 +47,19 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
 
 async def lock_body(session: AsyncSession, body_id: uuid.UUID) -> None:
     """Serialise writes that re-flow a body's rotation or gather its reports (PostgreSQL row
-    lock until commit; SQLite has a single writer anyway)."""
-    await session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
+    lock until commit; SQLite has a single writer anyway). FOR NO KEY UPDATE: writers of the
+    body wait for each other, while inserts that merely refer to the body (a decision, a
+    flow item's source_body_id) do not — a FOR UPDATE here deadlocked such an insert against
+    the change log's lock."""
+    await session.execute(select(Body.id).where(Body.id == body_id).with_for_update(key_share=True))
 
 
 async def lock_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> None:
-    """Serialise writes to a meeting's agenda positions."""
-    await session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+    """Serialise writes to a meeting's agenda positions (FOR NO KEY UPDATE, as `lock_body`:
+    an agenda item inserted elsewhere only key-shares the meeting row)."""
+    await session.execute(
+        select(Meeting.id).where(Meeting.id == meeting_id).with_for_update(key_share=True)
+    )
 
 
 async def bodies_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Body]:

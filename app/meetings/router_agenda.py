@@ -10,7 +10,7 @@ from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
-from app.meetings import agenda, drafts, repository
+from app.meetings import agenda, drafts, minutes, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
 from app.meetings.schemas import (
@@ -134,6 +134,9 @@ async def update_agenda_item(
     belongs to a held meeting's record or has a decision recorded under it).
     `outcome_status: postponed` on a held meeting's item carries it on to the next open
     meeting (`carried_from_id`); 409 `minutes-locked` once the minutes are approved."""
+    # the lock order of agenda writes (agenda.py): meeting, body, then the item's row
+    await minutes.ensure_unlocked(session, ctx.meeting, "The agenda item")
+    await repository.lock_body(session, ctx.body.id)
     await check_if_match(
         request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
     )
@@ -151,6 +154,9 @@ async def delete_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep
 ) -> Response:
     """Remove an item; the items after it move up."""
+    # the lock order of agenda writes (agenda.py): meeting, body, then the item's row
+    await minutes.ensure_unlocked(session, ctx.meeting, "The agenda item")
+    await repository.lock_body(session, ctx.body.id)
     await check_if_match(
         request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
     )

@@ -115,6 +115,7 @@ async def update_decision(
     `decision-final`): title, text, focus area, time; a new `impact` re-routes it (routine
     into the report item, major into its own escalation item); `status: withdrawn` takes it
     off every agenda item not yet held (an emptied report item goes away)."""
+    await decisions.lock_flow(session, ctx.decision, ctx.body)
     await check_if_match(
         request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
     )
@@ -134,6 +135,7 @@ async def delete_decision(
     """Remove a decision entered by mistake: withdrawn from every agenda item that carries
     it, then deleted. 409 when it is final (rule `decision-final`) or a held meeting already
     had it (rule `decision-on-record`: withdraw it with PATCH instead)."""
+    await decisions.lock_flow(session, ctx.decision, ctx.body)
     await check_if_match(
         request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
     )
