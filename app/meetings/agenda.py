@@ -132,6 +132,20 @@ async def _notice(
         )
 
 
+# the standing items that close an agenda ("Opfølgning", "Eventuelt"; app/meetings/drafts.py)
+CLOSING_TOPICS = frozenset({"follow_up", "any_other_business"})
+
+
+def closing_position(items: list[AgendaItem], topic: str | None = None) -> int:
+    """Where an item added without `position` goes: before the closing standing items
+    (so nothing lands after "Eventuelt"), else last; a closing item itself goes last."""
+    if topic not in CLOSING_TOPICS:
+        for item in items:
+            if item.topic in CLOSING_TOPICS:
+                return item.position
+    return len(items) + 1
+
+
 async def create(
     session: AsyncSession,
     actor: Principal,
@@ -139,7 +153,8 @@ async def create(
     body: Body,
     data: AgendaItemCreate,
 ) -> AgendaItem:
-    """Add an item, at `position` (the rest move down) or last."""
+    """Add an item, at `position` (the rest move down) or before the closing standing items
+    ("Opfølgning", "Eventuelt"), else last."""
     await minutes.ensure_unlocked(session, meeting, "The agenda")
     await repository.lock_body(session, body.id)
     check_format(body, data.kind)
@@ -150,7 +165,7 @@ async def create(
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
     check_room(meeting, len(items), 1)
-    position = data.position or len(items) + 1
+    position = data.position or closing_position(items, data.topic)
     if position > len(items) + 1:
         raise Unprocessable(
             ["body", "position"], f"position must lie between 1 and {len(items) + 1}."

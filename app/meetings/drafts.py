@@ -32,6 +32,7 @@ MINUTES_APPROVAL = "minutes_approval"
 FOLLOW_UP = "follow_up"
 ANY_OTHER_BUSINESS = "any_other_business"
 STANDING_TOPICS = frozenset({AGENDA_APPROVAL, MINUTES_APPROVAL, FOLLOW_UP, ANY_OTHER_BUSINESS})
+# the same as agenda.CLOSING_TOPICS (agenda → flow → drafts import each other: no shared name)
 TRAILING_TOPICS = frozenset({FOLLOW_UP, ANY_OTHER_BUSINESS})
 
 TITLES = {

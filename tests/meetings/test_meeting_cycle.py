@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.changes.models import Change
+from app.meetings import agenda, drafts
 from app.meetings.models import Meeting
 from app.meetings.rotation import AUTO_OVERRIDE_AGENDA
 from tests.aio import ApiClient, DbSession
@@ -318,6 +319,11 @@ def test_the_draft_orders_standing_items_and_points_to_the_previous_minutes(
     f.decision(editor, steering["id"], title="Ny sag", impact="major")
     titles = [i["title"] for i in reader.get(f"{url}/agenda-items").json()["items"]]
     assert titles[-3:] == ["Ny sag", "Opfølgning", "Eventuelt"]
+    # an item added by hand without a position lands before Opfølgning and Eventuelt too
+    assert agenda.CLOSING_TOPICS == drafts.TRAILING_TOPICS
+    create(editor, f"{url}/agenda-items", {"title": "Nyt punkt"})
+    titles = [i["title"] for i in reader.get(f"{url}/agenda-items").json()["items"]]
+    assert titles[-4:] == ["Ny sag", "Nyt punkt", "Opfølgning", "Eventuelt"]
     # drafting again adds nothing
     assert editor.post(f"{url}/agenda-draft").json()["items"] == []
     # the first meeting has no minutes to approve
