@@ -37,6 +37,7 @@ from app.governance.router_vocabularies import router as vocabularies_router
 from app.health import Readiness
 from app.health import router as health_router
 from app.keys.router import router as keys_router
+from app.meetings.router_actions import router as actions_router
 from app.meetings.router_agenda import router as agenda_router
 from app.meetings.router_calendar import router as calendar_router
 from app.meetings.router_decisions import router as decisions_router
@@ -65,6 +66,7 @@ ROUTERS = [
     meetings_router,
     agenda_router,
     decisions_router,
+    actions_router,
 ]
 
 

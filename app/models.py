@@ -6,9 +6,10 @@ from app.core.idempotency import IdempotencyKey
 from app.directory.models import Contact, Organization
 from app.governance.models import Body, Membership, Plan, PlanPartner
 from app.keys.models import ApiKey
-from app.meetings.models import AgendaItem, Decision, Meeting
+from app.meetings.models import Action, AgendaItem, Decision, Meeting
 
 __all__ = [
+    "Action",
     "AgendaItem",
     "ApiKey",
     "Base",

@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["changes"])
 
 # What the change log records (each domain's RESOURCE); a new kind of resource adds its name
 RESOURCES = (
+    "action",
     "agenda_item",
     "body",
     "contact",

@@ -58,6 +58,7 @@ TAGS = [
     ("meetings", "Meetings, their alternating modes, series and the body's inbox."),
     ("agenda", "A meeting's agenda items, their order and the standard draft."),
     ("decisions", "Decisions, and how they flow from a body up to the board."),
+    ("actions", "Follow-ups (opfølgningspunkter): owner, due date, origin, open until done."),
 ]
 
 _ETAG = {

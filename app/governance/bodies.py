@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes
+from app.core.db import utcnow
 from app.core.errors import RuleViolation, Unprocessable
 from app.core.schemas import fold
 from app.core.security import Principal
@@ -98,7 +99,9 @@ async def update(session: AsyncSession, actor: Principal, body: Body, data: Body
         rotation = [str(mode) for mode in data.meeting_rotation]
         if rotation != body.meeting_rotation:
             body.meeting_rotation = rotation
-            changed.append("meeting_rotation")
+            # the new rotation holds from now: meetings before no longer count in it
+            body.rotation_since = utcnow()
+            changed += ["meeting_rotation", "rotation_since"]
     changed += apply_changes(body, data, skip={"meeting_rotation"})
     if "name" in changed:
         body.name_folded = fold(body.name)

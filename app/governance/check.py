@@ -1,26 +1,39 @@
 """The governance check (DESIGN §2 rule 7): a plan against good practice.
 
 Extension point: `run_check` adds whatever `app.meetings.check_rules.meeting_findings(session,
-plan, bodies)` returns (mode-rotation, escalation-overdue, …). Rules build `Finding`s (defined
-in `app.governance.schemas`, importable without cycles) and need not sort them: findings are
-ordered here by severity (error, warning, info), then rule, keeping each rule's own order.
+plan, bodies, lang)` returns (mode-rotation, escalation-overdue, …). Rules build `Finding`s
+(defined in `app.governance.schemas`, importable without cycles) with `finding(...)`, whose
+words come from `check_texts` in the caller's language (Danish by default, English with
+`Accept-Language: en`), and need not sort them: findings are ordered here by severity (error,
+warning, info), then rule, keeping each rule's own order.
 """
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.governance import repository
+from app.governance import check_texts, repository
+from app.governance.check_texts import finding
 from app.governance.enums import BodyKind, MemberRole
 from app.governance.models import Plan
 from app.governance.schemas import SEVERITY_ORDER, Finding, Severity, Subject
 from app.governance.structure import PlanSnapshot, load_snapshot
 from app.meetings import check_rules
 
-__all__ = ["STRUCTURE_RULES", "Finding", "Severity", "Subject", "run_check", "sort_findings"]
+__all__ = [
+    "STRUCTURE_RULES",
+    "Finding",
+    "Severity",
+    "Subject",
+    "finding",
+    "run_check",
+    "sort_findings",
+]
 
 # the rules this module checks; app.meetings.check_rules adds its own
 STRUCTURE_RULES = ("board-missing", "chair-missing", "management-representation", "liaison-missing")
 
 CHAIR_ROLES = {MemberRole.chair, MemberRole.co_chair}
+# bodies that need a chair: the board (an error) and steering groups (a warning)
+CHAIRED = {BodyKind.board: Severity.error, BodyKind.steering_group: Severity.warning}
 # seats that represent an organization on a board (secretaries, observers, substitutes do not)
 SEATED_ROLES = {
     MemberRole.chair,
@@ -31,30 +44,28 @@ SEATED_ROLES = {
 }
 
 
-async def _board_rules(session: AsyncSession, snapshot: PlanSnapshot) -> list[Finding]:
+async def _board_rules(session: AsyncSession, snapshot: PlanSnapshot, lang: str) -> list[Finding]:
     plan = snapshot.plan
+    q = check_texts.quoted
+    findings = []
+    for body in snapshot.bodies:
+        severity = CHAIRED.get(BodyKind(body.kind)) if body.kind in CHAIRED else None
+        if severity is None or not body.active:
+            continue
+        if not any(seat.membership.role in CHAIR_ROLES for seat in snapshot.seats_of(body.id)):
+            findings.append(
+                finding("chair-missing", severity, "body", body.id, lang, body=q(body.name, lang))
+            )
     boards = [b for b in snapshot.bodies if b.kind == BodyKind.board and b.active]
     if not boards:
         return [
-            Finding(
-                rule="board-missing",
-                severity=Severity.error,
-                message=f"The plan {plan.name!r} has no active board.",
-                subject=Subject(type="plan", id=plan.id),
-            )
+            finding(
+                "board-missing", Severity.error, "plan", plan.id, lang, plan=q(plan.name, lang)
+            ),
+            *findings,
         ]
     board = boards[0]
     seats = snapshot.seats_of(board.id)
-    findings = []
-    if not any(seat.membership.role in CHAIR_ROLES for seat in seats):
-        findings.append(
-            Finding(
-                rule="chair-missing",
-                severity=Severity.error,
-                message=f"The board {board.name!r} has no current chair or co-chair.",
-                subject=Subject(type="body", id=board.id),
-            )
-        )
     represented = {
         seat.membership.on_behalf_of_id or seat.contact.organization_id
         for seat in seats
@@ -66,21 +77,22 @@ async def _board_rules(session: AsyncSession, snapshot: PlanSnapshot) -> list[Fi
     for org_id in expected:
         if org_id not in represented:
             findings.append(
-                Finding(
-                    rule="management-representation",
-                    severity=Severity.warning,
-                    message=(
-                        f"{names.get(org_id, str(org_id))} has no current member of the board "
-                        f"{board.name!r} on its behalf."
-                    ),
-                    subject=Subject(type="organization", id=org_id),
+                finding(
+                    "management-representation",
+                    Severity.warning,
+                    "organization",
+                    org_id,
+                    lang,
+                    organization=names.get(org_id, str(org_id)),
+                    body=q(board.name, lang),
                 )
             )
     return findings
 
 
-def _liaison_rule(snapshot: PlanSnapshot) -> list[Finding]:
+def _liaison_rule(snapshot: PlanSnapshot, lang: str) -> list[Finding]:
     by_id = {body.id: body for body in snapshot.bodies}
+    q = check_texts.quoted
     findings = []
     for body in snapshot.bodies:
         if not body.active or body.reports_to_id is None:
@@ -88,15 +100,14 @@ def _liaison_rule(snapshot: PlanSnapshot) -> list[Finding]:
         if not snapshot.liaisons_of(body):
             parent = by_id.get(body.reports_to_id)
             findings.append(
-                Finding(
-                    rule="liaison-missing",
-                    severity=Severity.warning,
-                    message=(
-                        f"No one links {body.name!r} to "
-                        f"{parent.name if parent else 'the body it reports to'!r}: nobody sits "
-                        "in both, and no member has the liaison role."
-                    ),
-                    subject=Subject(type="body", id=body.id),
+                finding(
+                    "liaison-missing",
+                    Severity.warning,
+                    "body",
+                    body.id,
+                    lang,
+                    body=q(body.name, lang),
+                    parent=q(parent.name, lang) if parent else check_texts.PARENT_UNKNOWN[lang],
                 )
             )
     return findings
@@ -107,9 +118,11 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
 
 
-async def run_check(session: AsyncSession, plan: Plan) -> list[Finding]:
-    """Every finding for a plan, in a stable order."""
+async def run_check(
+    session: AsyncSession, plan: Plan, lang: str = check_texts.DEFAULT_LANGUAGE
+) -> list[Finding]:
+    """Every finding for a plan, in a stable order, worded in `lang` (da or en)."""
     snapshot = await load_snapshot(session, plan)
-    findings = await _board_rules(session, snapshot) + _liaison_rule(snapshot)
-    findings += await check_rules.meeting_findings(session, plan, snapshot.bodies)
+    findings = await _board_rules(session, snapshot, lang) + _liaison_rule(snapshot, lang)
+    findings += await check_rules.meeting_findings(session, plan, snapshot.bodies, lang)
     return sort_findings(findings)

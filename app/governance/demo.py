@@ -63,7 +63,7 @@ VARDE_BOARD: list[Seat] = [
 
 VARDE_STEERING_GROUP: list[Seat] = [
     ("varde_school_chief", MemberRole.member, "varde"),
-    ("varde_social_chief", MemberRole.member, "varde"),
+    ("varde_social_chief", MemberRole.chair, "varde"),
     ("varde_labour_chief", MemberRole.member, "varde"),
     ("varde_institution_leader_school", MemberRole.member, "skole_varde"),
     ("varde_institution_leader_club", MemberRole.member, "fritid_varde"),

@@ -1,7 +1,7 @@
 """Plans, their bodies and the bodies' members."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Table, Text, text
@@ -79,6 +79,8 @@ class Body(Entity):
         ForeignKey("bodies.id"), index=True, default=None
     )
     meeting_rotation: Mapped[list[Any]] = mapped_column(default=list)
+    # when meeting_rotation last changed: meetings before it no longer count in the rotation
+    rotation_since: Mapped[datetime | None] = mapped_column(default=None)
     agenda_format: Mapped[str] = mapped_column(String(32), default="standard")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

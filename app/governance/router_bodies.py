@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from app.core.fields import Fields, page_model, read_model, select_fields
-from app.core.http import check_if_match, resource_response
+from app.core.http import check_if_match, etag_of, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
 from app.governance import bodies, memberships, repository
@@ -19,10 +19,13 @@ from app.governance.schemas import (
     BodyCreate,
     BodyRead,
     BodyUpdate,
+    BodyWritten,
     MembershipCreate,
     MembershipRead,
     QueryDate,
 )
+from app.meetings import meetings
+from app.meetings.router_meetings import DryRun, changes_read
 
 router = APIRouter(prefix="/api/v1/bodies", tags=["bodies"])
 
@@ -89,16 +92,48 @@ async def get_body(
 @router.patch(
     "/{body_id}",
     operation_id="update_body",
-    response_model=BodyRead,
+    response_model=BodyWritten,
     responses=responses(*WRITE_ERRORS),
 )
 async def update_body(
-    request: Request, session: SessionDep, key: EditorKey, body: BodyEditDep, changes: BodyUpdate
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    body: BodyEditDep,
+    changes: BodyUpdate,
+    dry_run: DryRun = False,
 ) -> Response:
-    """Change a body (deactivate it with `active: false`)."""
+    """Change a body (deactivate it with `active: false`). A new `meeting_rotation` holds from
+    now: the body's meetings from now on re-flow (`rotation_changes`); with `dry_run=true`
+    the answer shows what would change, and nothing changes."""
     await check_if_match(request, session, body, lambda: BodyRead.model_validate(body))
+    if dry_run:
+        async with meetings.rolled_back(session):
+            return await _update_body(request, session, key, body, changes, preview=True)
+    return await _update_body(request, session, key, body, changes, preview=False)
+
+
+async def _update_body(
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    body: Body,
+    changes: BodyUpdate,
+    *,
+    preview: bool,
+) -> Response:
+    before = list(body.meeting_rotation or [])
     await bodies.update(session, key, body, changes)
-    return resource_response(request, BodyRead.model_validate(body))
+    moved = []
+    if list(body.meeting_rotation or []) != before:
+        moved = await meetings.rotation_changed(session, key, body)
+    read = BodyRead.model_validate(body)
+    answer = BodyWritten(**read.model_dump(), rotation_changes=changes_read(moved))
+    if preview:
+        return Response(answer.model_dump_json(), media_type="application/json")
+    return resource_response(
+        request, answer, headers={"ETag": etag_of(read.model_dump_json().encode())}
+    )
 
 
 @router.delete(

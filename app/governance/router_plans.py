@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
@@ -11,7 +11,7 @@ from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, ReaderKey
-from app.governance import check, plans, repository, structure
+from app.governance import check, check_texts, plans, repository, structure
 from app.governance.dependencies import PlanDep, PlanEditDep
 from app.governance.enums import PlanStatus
 from app.governance.models import Plan
@@ -144,8 +144,22 @@ async def get_plan_governance_check(
     _key: ReaderKey,
     plan: PlanDep,
     fields: Annotated[Fields, Depends(select_fields(GovernanceCheck))],
+    accept_language: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="da (the default) or en: the language of `message` and `action`.",
+        ),
+    ] = None,
 ) -> Response:
-    """Check the plan against good practice; findings by severity, then rule."""
-    return resource_response(
-        request, GovernanceCheck(findings=await check.run_check(session, plan)), fields=fields
+    """Check the plan against good practice; findings by severity, then rule, each with a
+    `message` (what is wrong) and an `action` (what to do), in Danish unless
+    `Accept-Language` prefers English."""
+    lang = check_texts.language(accept_language)
+    response = resource_response(
+        request,
+        GovernanceCheck(findings=await check.run_check(session, plan, lang)),
+        fields=fields,
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
     )
+    return response

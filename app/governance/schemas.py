@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from app.core.schemas import EntityRead, InputModel, LongText, Name, OneLine, optional
 from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
 from app.meetings.enums import MeetingMode
+from app.meetings.schemas import RotationChangeRead
 
 
 def _iso_date(value: object) -> object:
@@ -164,8 +165,20 @@ class BodyRead(EntityRead):
     decision_authority: str | None
     reports_to_id: uuid.UUID | None
     meeting_rotation: list[MeetingMode]
+    rotation_since: datetime | None = Field(
+        description="When meeting_rotation last changed: meetings before it no longer count "
+        "in the rotation (nor in the governance check's mode-rotation rule)."
+    )
     agenda_format: AgendaFormat
     active: bool
+
+
+class BodyWritten(BodyRead):
+    """A body as written, with what a change of its rotation did to its meetings."""
+
+    rotation_changes: list[RotationChangeRead] = Field(
+        description="Meetings the new rotation re-flowed (empty unless meeting_rotation changed)."
+    )
 
 
 class MembershipCreate(InputModel):
@@ -277,7 +290,8 @@ class Finding(BaseModel):
 
     rule: str = Field(description="e.g. board-missing, chair-missing, liaison-missing")
     severity: Severity
-    message: str
+    message: str = Field(description="What is wrong (Danish, or English with Accept-Language).")
+    action: str = Field(description="What to do about it, in the same language.")
     subject: Subject
 
 
@@ -314,6 +328,8 @@ class Vocabularies(BaseModel):
     agenda_formats: list[Term]
     decision_impacts: list[Term]
     decision_statuses: list[Term]
+    agenda_outcomes: list[Term] = Field(description="What became of an agenda item.")
+    action_statuses: list[Term] = Field(description="Where a follow-up (action) is.")
     contact_visibilities: list[Term]
     email_labels: list[Term]
     phone_labels: list[Term]

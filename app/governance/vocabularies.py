@@ -12,7 +12,9 @@ from app.directory.schemas import EmailLabel, OrganizationKind, PhoneLabel, Visi
 from app.governance.enums import AgendaFormat, BodyKind, MemberRole, PlanStatus
 from app.governance.schemas import Severity
 from app.meetings.enums import (
+    ActionStatus,
     AgendaItemKind,
+    AgendaOutcome,
     DecisionImpact,
     DecisionStatus,
     MeetingMode,
@@ -100,6 +102,14 @@ DECISION_STATUSES: dict[str, Label] = {
     DecisionStatus.decided: Label("Besluttet", "Decided"),
     DecisionStatus.escalated: Label("Sendt videre", "Escalated"),
     DecisionStatus.resolved: Label("Afgjort", "Resolved"),
+    DecisionStatus.withdrawn: Label("Trukket tilbage", "Withdrawn"),
+}
+
+AGENDA_OUTCOMES: dict[str, Label] = {
+    AgendaOutcome.decided: Label("Besluttet", "Decided"),
+    AgendaOutcome.noted: Label("Taget til efterretning", "Noted"),
+    AgendaOutcome.discussed: Label("Drøftet", "Discussed"),
+    AgendaOutcome.postponed: Label("Udsat", "Postponed"),
 }
 
 CONTACT_VISIBILITIES: dict[str, Label] = {
@@ -131,7 +141,10 @@ FINDING_SEVERITIES: dict[str, Label] = {
 # The rules of the governance check (`GET /plans/{id}/governance-check`).
 CHECK_RULES: dict[str, Label] = {
     "board-missing": Label("Ingen bestyrelse", "No board"),
-    "chair-missing": Label("Bestyrelsen har ingen formand", "The board has no chair"),
+    "chair-missing": Label(
+        "Bestyrelsen eller styregruppen har ingen formand",
+        "The board or steering group has no chair",
+    ),
     "management-representation": Label(
         "Topledelsen er ikke med i bestyrelsen", "Top management missing from the board"
     ),
@@ -142,6 +155,17 @@ CHECK_RULES: dict[str, Label] = {
     ),
     "report-overdue": Label("Orientering mangler", "Report overdue"),
     "no-upcoming-meeting": Label("Intet kommende møde", "No upcoming meeting"),
+    "escalation-waiting": Label("Sag venter i indbakken", "Escalation waiting in the inbox"),
+    "plan-period-ended": Label(
+        "Møde efter helhedsplanens periode", "Meeting after the plan's period"
+    ),
+    "action-overdue": Label("Opfølgningspunkt over fristen", "Follow-up overdue"),
+}
+
+ACTION_STATUSES: dict[str, Label] = {
+    ActionStatus.open: Label("Åben", "Open"),
+    ActionStatus.done: Label("Udført", "Done"),
+    ActionStatus.dropped: Label("Droppet", "Dropped"),
 }
 
 API_KEY_ROLES: dict[str, Label] = {
@@ -183,6 +207,8 @@ CODE_LISTS: dict[str, tuple[dict[str, Label], type[StrEnum] | None]] = {
     "agenda_formats": (AGENDA_FORMATS, AgendaFormat),
     "decision_impacts": (DECISION_IMPACTS, DecisionImpact),
     "decision_statuses": (DECISION_STATUSES, DecisionStatus),
+    "agenda_outcomes": (AGENDA_OUTCOMES, AgendaOutcome),
+    "action_statuses": (ACTION_STATUSES, ActionStatus),
     "contact_visibilities": (CONTACT_VISIBILITIES, Visibility),
     "email_labels": (EMAIL_LABELS, EmailLabel),
     "phone_labels": (PHONE_LABELS, PhoneLabel),

@@ -1,8 +1,18 @@
 """Agenda rules: positions 1..n, scope by mode (rule 5), agenda format (rule 6), drafts.
 
+Locks, one order for every agenda write: the meeting's row (`minutes.ensure_unlocked`), then
+the body's (`lock_body`: the flow writes a body's agendas under it too), then item rows.
+
 A meeting holds at most `MAX_AGENDA_ITEMS` items: adding more by hand or by a draft is
 refused (409, rule `agenda-limit`); the flow passes a full meeting by for the next open
 one with room, or the inbox (`app/meetings/flow.py`).
+
+An item moves to another meeting of the same body by PATCH `meeting_id`, keeping its id
+(rule 9, `flow.move_item`): the target's rules apply (scope, format, room); a cancelled
+meeting takes none, an item of a held meeting stays in its record (postpone it to carry it
+on), and an item a decision was recorded under stays where it was decided.
+Setting `outcome_status: postponed` on an item of a held meeting carries it on
+(`flow.outcome_changed`).
 """
 
 import uuid
@@ -16,8 +26,8 @@ from app.core.errors import Conflict, RuleViolation, Unprocessable
 from app.core.security import Principal
 from app.core.writes import apply_changes
 from app.governance.models import Body, Plan
-from app.meetings import repository
-from app.meetings.enums import AgendaItemKind, MeetingMode
+from app.meetings import flow, minutes, repository
+from app.meetings.enums import AgendaItemKind, AgendaOutcome, MeetingMode, MeetingStatus
 from app.meetings.models import AgendaItem, Meeting
 from app.meetings.schemas import AgendaItemCreate, AgendaItemUpdate
 
@@ -122,6 +132,20 @@ async def _notice(
         )
 
 
+# the standing items that close an agenda ("Opfølgning", "Eventuelt"; app/meetings/drafts.py)
+CLOSING_TOPICS = frozenset({"follow_up", "any_other_business"})
+
+
+def closing_position(items: list[AgendaItem], topic: str | None = None) -> int:
+    """Where an item added without `position` goes: before the closing standing items
+    (so nothing lands after "Eventuelt"), else last; a closing item itself goes last."""
+    if topic not in CLOSING_TOPICS:
+        for item in items:
+            if item.topic in CLOSING_TOPICS:
+                return item.position
+    return len(items) + 1
+
+
 async def create(
     session: AsyncSession,
     actor: Principal,
@@ -129,7 +153,10 @@ async def create(
     body: Body,
     data: AgendaItemCreate,
 ) -> AgendaItem:
-    """Add an item, at `position` (the rest move down) or last."""
+    """Add an item, at `position` (the rest move down) or before the closing standing items
+    ("Opfølgning", "Eventuelt"), else last."""
+    await minutes.ensure_unlocked(session, meeting, "The agenda")
+    await repository.lock_body(session, body.id)
     check_format(body, data.kind)
     check_scope(meeting, data.within_plan)
     if data.focus_area is not None:
@@ -138,7 +165,7 @@ async def create(
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
     check_room(meeting, len(items), 1)
-    position = data.position or len(items) + 1
+    position = data.position or closing_position(items, data.topic)
     if position > len(items) + 1:
         raise Unprocessable(
             ["body", "position"], f"position must lie between 1 and {len(items) + 1}."
@@ -164,7 +191,34 @@ async def create(
         body.plan_id,
     )
     await _notice(session, actor, meeting, body, item.public)
+    await flow.outcome_changed(session, actor, item, meeting, body.plan_id, was_postponed=False)
     return item
+
+
+async def _move_target(
+    session: AsyncSession, item: AgendaItem, meeting: Meeting, body: Body, target_id: uuid.UUID
+) -> Meeting:
+    found = await repository.get_meeting(session, target_id)
+    if found is None or found[0].body_id != body.id:
+        raise Unprocessable(
+            ["body", "meeting_id"], "meeting_id refers to no meeting of the item's body."
+        )
+    target = found[0]
+    # a plain check: the body's lock (held) serialises this with the target's approval
+    minutes.check_unlocked(target, "The target meeting")
+    if meeting.status == MeetingStatus.held:
+        raise Conflict(
+            "The item belongs to the record of a held meeting; to carry it on, set "
+            "outcome_status to postponed."
+        )
+    if target.status == MeetingStatus.cancelled:
+        raise Conflict("A cancelled meeting takes no agenda items; reopen it first.")
+    if await repository.items_named_by_decisions(session, [item.id]):
+        raise Conflict(
+            "A decision was recorded under this agenda item; it stays at the meeting where "
+            "it was decided."
+        )
+    return target
 
 
 async def update(
@@ -175,7 +229,10 @@ async def update(
     body: Body,
     data: AgendaItemUpdate,
 ) -> AgendaItem:
-    """Change an item; a new position moves it and closes the gap it leaves."""
+    """Change an item; a new position moves it and closes the gap it leaves; a new
+    `meeting_id` moves it to that meeting (same id)."""
+    await minutes.ensure_unlocked(session, meeting, "The agenda item")
+    await repository.lock_body(session, body.id)
     sent = data.model_fields_set
     if "kind" in sent:
         check_format(body, data.kind)
@@ -185,8 +242,35 @@ async def update(
         check_focus_area(await repository.get_plan(session, body.plan_id), data.focus_area)
     if "presenter_id" in sent:
         await _check_presenter(session, data.presenter_id)
+    target: Meeting | None = None
+    if "meeting_id" in sent and data.meeting_id != meeting.id:
+        target = await _move_target(session, item, meeting, body, data.meeting_id)
+        check_scope(target, data.within_plan if "within_plan" in sent else item.within_plan)
+        check_format(body, data.kind if "kind" in sent else item.kind)
+        await repository.lock_meeting(session, meeting.id)
+        check_room(target, await repository.max_position(session, target.id), 1)
     was_public = item.public
-    changed = apply_changes(item, data, skip={"position"})
+    was_postponed = item.outcome_status == AgendaOutcome.postponed
+    changed = apply_changes(item, data, skip={"position", "meeting_id"})
+    if target is not None:
+        item.touch()
+        await session.flush()
+        if changed:
+            await changes.record(
+                session, actor, RESOURCE, item.id, "updated", changed, body.plan_id
+            )
+        await flow.move_item(
+            session,
+            actor,
+            item,
+            target,
+            body.plan_id,
+            data.position if "position" in sent else None,
+        )
+        if was_public and not item.public:
+            await _notice(session, actor, meeting, body, True)
+            await _notice(session, actor, target, body, True)
+        return item
     if "position" in sent and data.position != item.position:
         await repository.lock_meeting(session, meeting.id)
         items = await repository.agenda(session, meeting.id)
@@ -203,6 +287,8 @@ async def update(
     await changes.record(session, actor, RESOURCE, item.id, "updated", changed, body.plan_id)
     if changed:
         await _notice(session, actor, meeting, body, was_public or item.public)
+    if "outcome_status" in changed:
+        await flow.outcome_changed(session, actor, item, meeting, body.plan_id, was_postponed)
     return item
 
 
@@ -211,15 +297,23 @@ async def delete(
 ) -> None:
     """Remove an item and close the gap; an item a decision was made under cannot go (409).
 
-    Decisions the flow put on it go back to the body's inbox.
+    Decisions the flow put on it go back to the body's inbox. Deleting the carried copy of
+    a postponed hand-made item drops the matter: it is not carried again.
     """
+    await minutes.ensure_unlocked(session, meeting, "The agenda item")
+    await repository.lock_body(session, body.id)
+    if item.carried_from_id is not None and item.source_body_id is None:
+        predecessor = await session.get(AgendaItem, item.carried_from_id)
+        if predecessor is not None:
+            predecessor.carry_dropped = True
     try:
         async with session.begin_nested():
             await session.delete(item)
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            "A decision was recorded under this agenda item; it cannot be deleted."
+            "A decision was recorded under this agenda item, or a later meeting carries it "
+            "on (carried_from_id); it cannot be deleted."
         ) from exc
     await changes.record(session, actor, RESOURCE, item.id, "deleted", (), body.plan_id)
     await _renumber(
@@ -237,6 +331,8 @@ async def reorder(
     item_ids: list[uuid.UUID],
 ) -> list[AgendaItem]:
     """Put every item of the meeting in the given order."""
+    await minutes.ensure_unlocked(session, meeting, "The agenda")
+    await repository.lock_body(session, body.id)
     await repository.lock_meeting(session, meeting.id)
     items = await repository.agenda(session, meeting.id)
     by_id = {i.id: i for i in items}

@@ -89,7 +89,10 @@ def description(items: Sequence[FeedItem]) -> str:
     if not items:
         return ""
     lines = ["Dagsorden:"]
-    lines += [f"{item.position}. {item.title}" for item in items]
+    for item in items:
+        lines.append(f"{item.position}. {item.title}")
+        # a public item's description says what it is about (a report item: what was decided)
+        lines += [f"   {line}" for line in (item.description or "").splitlines()[:50] if line]
     return "\n".join(lines)
 
 

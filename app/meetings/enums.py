@@ -44,6 +44,16 @@ class DecisionStatus(StrEnum):
     decided = "decided"
     escalated = "escalated"
     resolved = "resolved"
+    withdrawn = "withdrawn"
+
+
+class AgendaOutcome(StrEnum):
+    """What became of an agenda item at its meeting; `postponed` carries it on (rule 4)."""
+
+    decided = "decided"
+    noted = "noted"
+    discussed = "discussed"
+    postponed = "postponed"
 
 
 # The moves a meeting's status may make by PATCH (DESIGN §4, issue 5).
@@ -54,8 +64,19 @@ STATUS_MOVES: dict[str, frozenset[str]] = {
     MeetingStatus.invited: frozenset({MeetingStatus.held, MeetingStatus.cancelled}),
     MeetingStatus.held: frozenset({MeetingStatus.minutes_approved}),
     MeetingStatus.minutes_approved: frozenset(),
-    MeetingStatus.cancelled: frozenset(),
+    # reopened: the rotation re-flows around it again (issue 11 point 7)
+    MeetingStatus.cancelled: frozenset({MeetingStatus.planned}),
 }
 
 OPEN_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.invited})
 HELD_STATUSES = frozenset({MeetingStatus.held, MeetingStatus.minutes_approved})
+# a decision in one of these states is part of the record: no correction, no withdrawal
+FINAL_DECISION_STATES = frozenset({DecisionStatus.resolved, DecisionStatus.withdrawn})
+
+
+class ActionStatus(StrEnum):
+    """A follow-up is open until done, or dropped."""
+
+    open = "open"
+    done = "done"
+    dropped = "dropped"

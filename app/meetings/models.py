@@ -1,7 +1,7 @@
 """Meetings, their agenda items and the decisions that flow between bodies."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,6 +57,8 @@ class Meeting(Entity):
     online_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     status: Mapped[str] = mapped_column(String(32), default="planned")
     minutes: Mapped[str | None] = mapped_column(Text, default=None)
+    # set when the minutes are approved (status minutes_approved): the meeting is locked
+    minutes_approved_at: Mapped[datetime | None] = mapped_column(default=None)
     # iCalendar SEQUENCE: grows with each change a calendar client should notice
     sequence: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -98,9 +100,22 @@ class AgendaItem(Entity):
     duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(Text, default=None)
+    # what became of the item (AgendaOutcome); `postponed` carries it on (flow.py)
+    outcome_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    # a postponed item carried on points back to the item it continues
+    carried_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id"), index=True, default=None
+    )
+    # bookkeeping, not in the API: the carried copy of this postponed item was deleted by
+    # hand, so the matter was dropped and is not carried again (flow.place_waiting)
+    carry_dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     # set on items the decision flow made: the reporting body whose reports it gathers
     source_body_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("bodies.id"), index=True, default=None
+    )
+    # the "Godkendelse af referat" item: the meeting whose minutes it approves
+    refers_to_meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True, default=None
     )
 
     source_links: Mapped[list[AgendaItemSource]] = relationship(
@@ -143,3 +158,32 @@ class Decision(Entity):
     )
     focus_area: Mapped[str | None] = mapped_column(String(100), default=None)
     decided_at: Mapped[datetime] = mapped_column(index=True)
+    # a resolution (origin_decision_id set) is told to the body that escalated: true once an
+    # item carrying it is on a held meeting of that body without being postponed
+    reported_down: Mapped[bool | None] = mapped_column(Boolean, default=None)
+
+
+class Action(Entity):
+    """A follow-up (opfølgningspunkt): who does what by when, and where it came from."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_body_status_due", "body_id", "status", "due_date"),)
+
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id"), index=True, default=None
+    )
+    due_date: Mapped[date | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True, default=None
+    )
+    agenda_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True, default=None
+    )
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL"), index=True, default=None
+    )

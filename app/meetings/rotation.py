@@ -18,6 +18,16 @@ from app.meetings.enums import MeetingStatus
 
 AUTO_OVERRIDE = "mode kept: agenda already sent"
 AUTO_OVERRIDE_SCOPE = "mode kept: the agenda has items outside the plan"
+AUTO_OVERRIDE_AGENDA = "mode kept: the agenda is already drafted"
+
+
+def current(slots: Iterable["Slot"], since: datetime | None) -> list["Slot"]:
+    """The slots that count under the body's current rotation: those starting at or after
+    `since` (when the rotation last changed; None: all). Meetings before a rotation change
+    were held under the old one: they neither break nor steer the new one."""
+    if since is None:
+        return list(slots)
+    return [s for s in slots if s.starts_at >= since]
 
 
 def effective_rotation(rotation: Sequence[str] | None, body_kind: str) -> list[str]:
@@ -132,6 +142,7 @@ def reflow(
     after: Key | None,
     subject: uuid.UUID | None = None,
     refused: Mapping[uuid.UUID, str] | None = None,
+    drafted: Iterable[uuid.UUID] = (),
 ) -> Reflow:
     """Walk the rotation and re-flow the meetings after `after` (all when None).
 
@@ -140,9 +151,12 @@ def reflow(
     Later `planned` meetings take the expected mode; `invited`, `held` and `minutes_approved`
     ones keep theirs and, where it no longer fits, get `AUTO_OVERRIDE`. `refused` maps a
     planned meeting to a mode it cannot take (its agenda forbids it): it keeps its mode, with
-    `AUTO_OVERRIDE_SCOPE`.
+    `AUTO_OVERRIDE_SCOPE`. A planned meeting in `drafted` (its agenda has items) never changes
+    mode: where it no longer fits it keeps its mode with `AUTO_OVERRIDE_AGENDA`, so a drafted
+    agenda and the calendar's category never disagree.
     """
     refused = refused or {}
+    has_agenda = set(drafted)
     result = Reflow()
     prev: str | None = None
     for slot in ordered(slots):
@@ -166,11 +180,20 @@ def reflow(
         if fits or (after is not None and slot.key <= after):
             prev = _chain_mode(rotation, slot.mode, expected)
             continue
-        if slot.status == MeetingStatus.planned and refused.get(slot.id) != wanted:
+        if (
+            slot.status == MeetingStatus.planned
+            and refused.get(slot.id) != wanted
+            and slot.id not in has_agenda
+        ):
             result.changes.append(RotationChange(slot.id, slot.mode, wanted))
             prev = wanted
         else:
-            reason = AUTO_OVERRIDE if slot.status != MeetingStatus.planned else AUTO_OVERRIDE_SCOPE
+            if slot.status != MeetingStatus.planned:
+                reason = AUTO_OVERRIDE
+            elif refused.get(slot.id) == wanted:
+                reason = AUTO_OVERRIDE_SCOPE
+            else:
+                reason = AUTO_OVERRIDE_AGENDA
             result.changes.append(RotationChange(slot.id, slot.mode, slot.mode, reason))
             # an overridden meeting no longer moves the rotation: prev stays
     return result

@@ -10,7 +10,7 @@ from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
 from app.core.security import EditorKey, PublicKey
-from app.meetings import agenda, repository
+from app.meetings import agenda, drafts, minutes, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
 from app.meetings.schemas import (
@@ -95,11 +95,14 @@ async def reorder_agenda(
     responses=responses(*WRITE_ERRORS),
 )
 async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> AgendaItems:
-    """Add the standard items of the meeting's mode and the body's format that are not there
-    yet (plan_review: progress per focus area; urban_development: physical development,
-    crime-preventive renovation, letting rules, the city as a whole; trouble_and_success: a
-    Bøvl and a Blær round). Answers with the items added."""
-    return _items(await agenda.draft(session, key, ctx.meeting, ctx.body))
+    """Draft the agenda: add the standing and standard items that are not there yet and put it
+    in order — Godkendelse af dagsorden, Godkendelse af referat (pointing to the previous
+    meeting), the mode's items (plan_review: progress per focus area; urban_development:
+    physical development, crime-preventive renovation, letting rules, the city as a whole;
+    trouble_and_success: a Bøvl and a Blær round) and items added by hand, flow items
+    (orientering, escalations), Opfølgning (the body's open follow-ups), Eventuelt last.
+    Answers with the items added; 409 `minutes-locked` on approved minutes."""
+    return _items(await drafts.draft(session, key, ctx.meeting, ctx.body))
 
 
 @router.get(
@@ -129,7 +132,15 @@ async def get_agenda_item(
 async def update_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep, body: AgendaItemUpdate
 ) -> Response:
-    """Change an item; a new `position` moves it (the others close up)."""
+    """Change an item; a new `position` moves it (the others close up). A new `meeting_id`
+    moves it, same id, to another meeting of the body (422 for another body's meeting; 409
+    when the target is cancelled, refuses it by rule `scope` or `agenda-limit`, or the item
+    belongs to a held meeting's record or has a decision recorded under it).
+    `outcome_status: postponed` on a held meeting's item carries it on to the next open
+    meeting (`carried_from_id`); 409 `minutes-locked` once the minutes are approved."""
+    # the lock order of agenda writes (agenda.py): meeting, body, then the item's row
+    await minutes.ensure_unlocked(session, ctx.meeting, "The agenda item")
+    await repository.lock_body(session, ctx.body.id)
     await check_if_match(
         request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
     )
@@ -147,6 +158,9 @@ async def delete_agenda_item(
     request: Request, session: SessionDep, key: EditorKey, ctx: ItemDep
 ) -> Response:
     """Remove an item; the items after it move up."""
+    # the lock order of agenda writes (agenda.py): meeting, body, then the item's row
+    await minutes.ensure_unlocked(session, ctx.meeting, "The agenda item")
+    await repository.lock_body(session, ctx.body.id)
     await check_if_match(
         request, session, ctx.item, lambda: AgendaItemRead.model_validate(ctx.item)
     )

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
@@ -32,11 +32,33 @@ async def list_decisions(
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
     body_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    meeting_id: Annotated[
+        uuid.UUID | None, Query(description="Decisions made at this meeting.")
+    ] = None,
     status: DecisionStatus | None = None,
     impact: DecisionImpact | None = None,
+    ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(
+            max_length=200,
+            description="Only these decisions (repeat the parameter: ?ids=…&ids=…), e.g. an "
+            "agenda item's source_decision_ids.",
+        ),
+    ] = None,
 ) -> Response:
-    """List decisions by `decided_at` (a public key: those made on public agenda items)."""
-    stmt = repository.decisions_query(key, page, body_id=body_id, status=status, impact=impact)
+    """List decisions by `decided_at`; filter by body, plan, meeting, status, impact, ids (a
+    public key: those made on public agenda items)."""
+    stmt = repository.decisions_query(
+        key,
+        page,
+        body_id=body_id,
+        plan_id=plan_id,
+        meeting_id=meeting_id,
+        status=status,
+        impact=impact,
+        ids=ids,
+    )
     rows, total = await fetch_page(session, stmt, page)
     return page_response(
         request, [DecisionRead.model_validate(d) for d in rows], total, page, fields
@@ -93,9 +115,33 @@ async def get_decision(
 async def update_decision(
     request: Request, session: SessionDep, key: EditorKey, ctx: DecisionDep, body: DecisionUpdate
 ) -> Response:
-    """Change a decision's title, text, focus area or time (its flow is the server's)."""
+    """Correct a decision while it is not yet reported or resolved (else 409, rule
+    `decision-final`): title, text, focus area, time; a new `impact` re-routes it (routine
+    into the report item, major into its own escalation item); `status: withdrawn` takes it
+    off every agenda item not yet held (an emptied report item goes away)."""
+    await decisions.lock_flow(session, ctx.decision, ctx.body)
     await check_if_match(
         request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
     )
     await decisions.update(session, key, ctx.decision, ctx.body, body)
     return resource_response(request, DecisionRead.model_validate(ctx.decision))
+
+
+@router.delete(
+    "/{decision_id}",
+    operation_id="delete_decision",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+async def delete_decision(
+    request: Request, session: SessionDep, key: EditorKey, ctx: DecisionDep
+) -> Response:
+    """Remove a decision entered by mistake: withdrawn from every agenda item that carries
+    it, then deleted. 409 when it is final (rule `decision-final`) or a held meeting already
+    had it (rule `decision-on-record`: withdraw it with PATCH instead)."""
+    await decisions.lock_flow(session, ctx.decision, ctx.body)
+    await check_if_match(
+        request, session, ctx.decision, lambda: DecisionRead.model_validate(ctx.decision)
+    )
+    await decisions.delete(session, key, ctx.decision, ctx.body)
+    return Response(status_code=204)

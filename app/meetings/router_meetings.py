@@ -15,7 +15,7 @@ from app.core.errors import (
 )
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, etag_of, resource_response
-from app.core.pagination import PageDep, PageParams, fetch_page, page_response
+from app.core.pagination import PageDep, PageParams, page_response
 from app.core.schemas import Instant
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, repository, rotation, series
@@ -26,17 +26,27 @@ from app.meetings.models import Meeting
 from app.meetings.schemas import (
     Bound,
     DecisionRead,
+    InboxEntryRead,
     MeetingCreate,
     MeetingRead,
     MeetingUpdate,
     MeetingWritten,
     NextMode,
     RotationChangeRead,
+    RotationPreview,
     SeriesCreate,
     SeriesCreated,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["meetings"])
+
+DryRun = Annotated[
+    bool,
+    Query(
+        description="true: answer what the write would change (rotation_changes included) "
+        "without changing anything."
+    ),
+]
 
 
 def location_of(meeting: Meeting) -> str:
@@ -58,13 +68,16 @@ def changes_read(result: list[rotation.RotationChange]) -> list[RotationChangeRe
 
 
 def written_response(
-    request: Request, written: meetings.Written, status_code: int = 200
+    request: Request, written: meetings.Written, status_code: int = 200, preview: bool = False
 ) -> Response:
-    """The meeting plus `rotation_changes`; the ETag is the meeting's own (as GET gives it)."""
+    """The meeting plus `rotation_changes`; the ETag is the meeting's own (as GET gives it).
+    A preview (dry run) is 200 without ETag or Location: nothing was written."""
     read = MeetingRead.model_validate(written.meeting)
     body = MeetingWritten(
         **read.model_dump(), rotation_changes=changes_read(written.rotation_changes)
     )
+    if preview:
+        return Response(body.model_dump_json(), media_type="application/json")
     return resource_response(
         request,
         body,
@@ -155,14 +168,26 @@ async def list_meetings(
     operation_id="create_meeting",
     status_code=201,
     response_model=MeetingWritten,
-    responses=responses(*WRITE_ERRORS),
+    responses={
+        **responses(*WRITE_ERRORS),
+        200: {"model": MeetingWritten, "description": "dry_run=true: what would be created."},
+    },
 )
 async def create_meeting(
-    request: Request, session: SessionDep, key: EditorKey, body: MeetingCreate
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    body: MeetingCreate,
+    dry_run: DryRun = False,
 ) -> Response:
     """Create a meeting. Its mode must be the one the body's rotation expects at its place
     (409, rule `mode-rotation`, with `expected_mode`) unless `mode_override_reason` is set;
-    later planned meetings re-flow (`rotation_changes`)."""
+    later planned meetings re-flow (`rotation_changes`). `dry_run=true`: 200 with the
+    meeting as it would be, nothing created."""
+    if dry_run:
+        async with meetings.rolled_back(session):
+            written = await meetings.create(session, key, body)
+            return written_response(request, written, preview=True)
     written = await meetings.create(session, key, body)
     return written_response(request, written, status_code=201)
 
@@ -190,14 +215,25 @@ async def get_meeting(
     responses=responses(*WRITE_ERRORS),
 )
 async def update_meeting(
-    request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep, body: MeetingUpdate
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    ctx: MeetingDep,
+    body: MeetingUpdate,
+    dry_run: DryRun = False,
 ) -> Response:
     """Change a meeting. Status moves: planned → invited → held → minutes_approved,
-    planned → held, planned or invited → cancelled (else 409). Moving it, changing its mode
-    or cancelling it re-flows the rotation (`rotation_changes`)."""
+    planned → held, planned or invited → cancelled, cancelled → planned (reopen); else 409.
+    Moving it (only `starts_at`: the duration is kept), changing its mode, cancelling or
+    reopening it re-flows the rotation (`rotation_changes`). Approved minutes lock the
+    meeting (409, rule `minutes-locked`). `dry_run=true`: the answer, nothing changed."""
     await check_if_match(
         request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting)
     )
+    if dry_run:
+        async with meetings.rolled_back(session):
+            written = await meetings.update(session, key, ctx.meeting, ctx.body, body)
+            return written_response(request, written, preview=True)
     written = await meetings.update(session, key, ctx.meeting, ctx.body, body)
     return written_response(request, written)
 
@@ -206,16 +242,29 @@ async def update_meeting(
     "/meetings/{meeting_id:uuid}",
     operation_id="delete_meeting",
     status_code=204,
-    responses=responses(*WRITE_ERRORS),
+    responses={
+        **responses(*WRITE_ERRORS),
+        200: {"model": RotationPreview, "description": "dry_run=true: what would change."},
+    },
 )
 async def delete_meeting(
-    request: Request, session: SessionDep, key: EditorKey, ctx: MeetingDep
+    request: Request,
+    session: SessionDep,
+    key: EditorKey,
+    ctx: MeetingDep,
+    dry_run: DryRun = False,
 ) -> Response:
     """Delete a meeting (and its agenda) at which no decision was recorded; later meetings
-    re-flow. To keep the record, cancel it instead."""
+    re-flow. To keep the record, cancel it instead. `dry_run=true`: 200 with the
+    `rotation_changes` the delete would make, nothing deleted."""
     await check_if_match(
         request, session, ctx.meeting, lambda: MeetingRead.model_validate(ctx.meeting)
     )
+    if dry_run:
+        async with meetings.rolled_back(session):
+            written = await meetings.delete(session, key, ctx.meeting, ctx.body)
+            preview = RotationPreview(rotation_changes=changes_read(written.rotation_changes))
+            return Response(preview.model_dump_json(), media_type="application/json")
     await meetings.delete(session, key, ctx.meeting, ctx.body)
     return Response(status_code=204)
 
@@ -284,24 +333,43 @@ async def get_next_mode(
     operation_id="create_meeting_series",
     status_code=201,
     response_model=SeriesCreated,
-    responses=responses(*WRITE_ERRORS),
+    responses={
+        **responses(*WRITE_ERRORS),
+        200: {"model": SeriesCreated, "description": "dry_run=true: what would be created."},
+    },
 )
 async def create_meeting_series(
-    session: SessionDep, key: EditorKey, body: BodyDep, data: SeriesCreate
-) -> SeriesCreated:
+    session: SessionDep,
+    key: EditorKey,
+    body: BodyDep,
+    data: SeriesCreate,
+    dry_run: DryRun = False,
+) -> Response:
     """Schedule `count` meetings `interval_weeks` apart at the same local time
-    (Europe/Copenhagen, across DST), modes following the rotation."""
-    created, changed = await series.create_series(session, key, body, data)
-    return SeriesCreated(
+    (Europe/Copenhagen, across DST), modes following the rotation. `dry_run=true`: 200 with
+    the meetings as they would be, nothing created."""
+    if dry_run:
+        async with meetings.rolled_back(session):
+            return _series_response(*await series.create_series(session, key, body, data), 200)
+    return _series_response(*await series.create_series(session, key, body, data), 201)
+
+
+def _series_response(
+    created: list[Meeting], changed: list[rotation.RotationChange], status_code: int
+) -> Response:
+    answer = SeriesCreated(
         items=[MeetingRead.model_validate(m) for m in created],
         rotation_changes=changes_read(changed),
+    )
+    return Response(
+        answer.model_dump_json(), status_code=status_code, media_type="application/json"
     )
 
 
 @router.get(
     "/bodies/{body_id}/inbox",
     operation_id="get_body_inbox",
-    response_model=page_model(DecisionRead),
+    response_model=page_model(InboxEntryRead),
     responses=responses(*READ_ERRORS, 404),
 )
 async def get_body_inbox(
@@ -310,11 +378,21 @@ async def get_body_inbox(
     _key: ReaderKey,
     body: BodyDep,
     page: PageDep,
-    fields: Annotated[Fields, Depends(select_fields(DecisionRead))],
+    fields: Annotated[Fields, Depends(select_fields(InboxEntryRead))],
 ) -> Response:
-    """Decisions of the bodies below that wait for a meeting of this body: routine ones to be
-    reported and escalated ones to be decided, not yet on an open or held meeting of it."""
-    rows, total = await fetch_page(session, repository.inbox_query(page, body.id), page)
+    """Everything that waits for this body: reports and escalations from the bodies below,
+    and resolutions from the body above to be told here — those on no meeting yet
+    (`placed_on` null) and those placed on its upcoming meetings (`placed_on`: the meeting)."""
+    rows, total = await repository.inbox_page(session, repository.inbox_query(page, body.id), page)
     return page_response(
-        request, [DecisionRead.model_validate(d) for d in rows], total, page, fields
+        request,
+        [
+            InboxEntryRead.model_validate(
+                {**DecisionRead.model_validate(d).model_dump(), "placed_on": placed}
+            )
+            for d, placed in rows
+        ],
+        total,
+        page,
+        fields,
     )

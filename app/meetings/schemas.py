@@ -3,7 +3,7 @@
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -28,7 +28,9 @@ from app.core.schemas import (
     optional,
 )
 from app.meetings.enums import (
+    ActionStatus,
     AgendaItemKind,
+    AgendaOutcome,
     DecisionImpact,
     DecisionStatus,
     MeetingMode,
@@ -124,7 +126,13 @@ class MeetingRead(EntityRead):
     location: str | None
     online_url: str | None
     status: MeetingStatus
-    minutes: str | None
+    minutes: str | None = Field(
+        description="The minutes (referat): a draft until approved (status minutes_approved)."
+    )
+    minutes_approved_at: datetime | None = Field(
+        description="When the minutes were approved; from then on the meeting, its agenda "
+        "items and its decisions refuse changes (409, rule minutes-locked)."
+    )
     attendee_ids: list[uuid.UUID]
     sequence: int = Field(description="iCalendar SEQUENCE: grows with each calendar change.")
 
@@ -142,6 +150,12 @@ class RotationChangeRead(BaseModel):
 
 class MeetingWritten(MeetingRead):
     """A meeting as written, with the changes the write made to the body's other meetings."""
+
+    rotation_changes: list[RotationChangeRead]
+
+
+class RotationPreview(BaseModel):
+    """What a write would do to the rotation (`?dry_run=true` on a delete)."""
 
     rotation_changes: list[RotationChangeRead]
 
@@ -192,6 +206,10 @@ class AgendaItemCreate(InputModel):
     duration_minutes: Minutes | None = None
     public: bool = False
     outcome: LongText | None = None
+    outcome_status: AgendaOutcome | None = Field(
+        default=None,
+        description="What became of the item; postponed on a held meeting carries it on.",
+    )
     position: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
         default=None, description="1..n+1; the items from there on move down."
     )
@@ -210,7 +228,21 @@ class AgendaItemUpdate(InputModel):
     duration_minutes: Minutes | None = None
     public: bool = optional()
     outcome: LongText | None = None
+    outcome_status: AgendaOutcome | None = Field(
+        default=None,
+        description="What became of the item; postponed on a held meeting carries it on.",
+    )
     position: Annotated[int, Field(ge=1, le=10_000)] = optional()
+    meeting_id: Annotated[
+        uuid.UUID,
+        Field(
+            description=(
+                "Move the item (same id) to another meeting of the same body; the target's "
+                "rules apply (scope, format, room). With `position` it lands there, else "
+                "before the closing standing items."
+            )
+        ),
+    ] = optional()
 
 
 class AgendaItemRead(EntityRead):
@@ -229,10 +261,19 @@ class AgendaItemRead(EntityRead):
     duration_minutes: int | None
     public: bool
     outcome: str | None
+    outcome_status: AgendaOutcome | None = Field(
+        description="What became of the item at its meeting (postponed: carried on)."
+    )
+    carried_from_id: uuid.UUID | None = Field(
+        description="The postponed item of an earlier meeting this item carries on."
+    )
     source_body_id: uuid.UUID | None = Field(
         description="Set on items the decision flow made: the body whose decisions they bring."
     )
     source_decision_ids: list[uuid.UUID]
+    refers_to_meeting_id: uuid.UUID | None = Field(
+        description='Set on "Godkendelse af referat": the meeting whose minutes it approves.'
+    )
 
 
 class AgendaOrder(InputModel):
@@ -268,12 +309,30 @@ class DecisionCreate(InputModel):
 
 
 class DecisionUpdate(InputModel):
-    """Changes to a decision's record (its impact and place in the flow stay)."""
+    """A correction, while the decision is not yet reported or resolved (else 409
+    `decision-final`): a new `impact` re-routes it; `status: withdrawn` withdraws it."""
 
     title: Annotated[OneLine, Field(min_length=1, max_length=300)] = optional()
     text: LongText | None = None
     focus_area: Annotated[OneLine, Field(min_length=1, max_length=100)] | None = None
     decided_at: Instant = optional()
+    impact: Annotated[
+        DecisionImpact,
+        Field(
+            description=(
+                "routine ↔ major re-routes it: out of the report item into its own escalation "
+                "item, or back."
+            )
+        ),
+    ] = optional()
+    status: Annotated[
+        Literal["withdrawn"],
+        Field(
+            description=(
+                "withdrawn: taken off every agenda item not yet held (an emptied item goes)."
+            )
+        ),
+    ] = optional()
 
 
 class DecisionRead(EntityRead):
@@ -292,3 +351,66 @@ class DecisionRead(EntityRead):
     origin_decision_id: uuid.UUID | None
     focus_area: str | None
     decided_at: datetime
+    reported_down: bool | None = Field(
+        description=(
+            "Resolutions (origin_decision_id set): true once told to the body that escalated, "
+            "on a held meeting of it."
+        )
+    )
+
+
+class InboxEntryRead(DecisionRead):
+    """A decision that waits for the body, and where it is placed."""
+
+    placed_on: uuid.UUID | None = Field(
+        description="The upcoming (planned or invited) meeting whose agenda carries it, or null."
+    )
+
+
+# --- follow-ups (actions) ----------------------------------------------------------------
+
+ActionTitle = Annotated[OneLine, Field(min_length=1, max_length=300)]
+
+
+class ActionCreate(InputModel):
+    """A follow-up (opfølgningspunkt): what is to be done, by whom, by when, and its origin."""
+
+    body_id: uuid.UUID = Field(description="The body that follows it up.")
+    title: ActionTitle
+    description: LongText | None = None
+    owner_id: uuid.UUID | None = Field(default=None, description="The contact who owns it.")
+    due_date: date | None = None
+    status: ActionStatus = ActionStatus.open
+    meeting_id: uuid.UUID | None = Field(default=None, description="A meeting of that body.")
+    agenda_item_id: uuid.UUID | None = Field(
+        default=None, description="An agenda item on a meeting of that body."
+    )
+    decision_id: uuid.UUID | None = Field(default=None, description="A decision of that body.")
+
+
+class ActionUpdate(InputModel):
+    """Changes to a follow-up; `status` done or dropped closes it (`closed_at`)."""
+
+    title: ActionTitle = optional()
+    description: LongText | None = None
+    owner_id: uuid.UUID | None = None
+    due_date: date | None = None
+    status: ActionStatus = optional()
+    meeting_id: uuid.UUID | None = None
+    agenda_item_id: uuid.UUID | None = None
+    decision_id: uuid.UUID | None = None
+
+
+class ActionRead(EntityRead):
+    """A follow-up."""
+
+    body_id: uuid.UUID
+    title: str
+    description: str | None
+    owner_id: uuid.UUID | None
+    due_date: date | None
+    status: ActionStatus
+    closed_at: datetime | None = Field(description="When it was marked done or dropped.")
+    meeting_id: uuid.UUID | None
+    agenda_item_id: uuid.UUID | None
+    decision_id: uuid.UUID | None

@@ -27,7 +27,15 @@ IF_MATCH_OPERATIONS = {
     f"{verb}_{noun}"
     for noun in ("organization", "contact", "plan", "body", "membership", "meeting")
     for verb in ("update", "delete")
-} | {"update_agenda_item", "delete_agenda_item", "update_decision", "erase_contact"}
+} | {
+    "update_agenda_item",
+    "delete_agenda_item",
+    "update_decision",
+    "delete_decision",
+    "update_action",
+    "delete_action",
+    "erase_contact",
+}
 FEEDS = {"get_meeting_ics", "get_body_meetings_ics", "get_plan_meetings_ics", "get_calendar_ics"}
 
 

@@ -35,6 +35,7 @@ def _healthy(editor: ApiClient, db: DbSession) -> dict[str, Any]:
     chair = member(editor, board["id"], director, role="chair", on_behalf_of_id=randers["id"])
     seat = member(editor, board["id"], housing_director, on_behalf_of_id=gudenaa["id"])
     link = member(editor, group["id"], housing_director)
+    member(editor, group["id"], contact(db, "Sif", "Sand"), role="chair")
     return {
         "plan": p,
         "board": board,
@@ -58,16 +59,23 @@ def test_board_missing(editor: ApiClient) -> None:
     p = plan(editor)
     body(editor, p["id"], "steering_group")
     body(editor, p["id"], "board", name="Tidligere bestyrelse", active=False)
-    findings = _check(editor, p["id"])
+    findings = [f for f in _check(editor, p["id"]) if f["rule"] == "board-missing"]
     assert findings == [
         {
             "rule": "board-missing",
             "severity": "error",
-            "message": findings[0]["message"],
+            "message": "Helhedsplanen »Helhedsplan Nordbyen« har ingen aktiv bestyrelse.",
+            "action": "Opret bestyrelsen, eller genaktivér den (active: true).",
             "subject": {"type": "plan", "id": p["id"]},
         }
     ]
-    assert "board" in findings[0]["message"]
+    english = editor.get(
+        f"/api/v1/plans/{p['id']}/governance-check", headers={"Accept-Language": "en-GB"}
+    )
+    assert english.headers["content-language"] == "en"
+    assert english.json()["findings"][0]["message"] == (
+        "The plan 'Helhedsplan Nordbyen' has no active board."
+    )
 
 
 def test_chair_missing(editor: ApiClient, db: DbSession) -> None:
@@ -133,21 +141,23 @@ def test_findings_ordered_by_severity_then_rule(editor: ApiClient, db: DbSession
     body(editor, p["id"], "working_group", name="B", reports_to_id=board["id"])
     findings = _check(editor, p["id"])
     assert _rules(findings) == [
-        "chair-missing",
+        "chair-missing",  # the board: an error
+        "chair-missing",  # the steering group: a warning (the working group needs none)
         "liaison-missing",
         "liaison-missing",
         "management-representation",
         "management-representation",
     ]
-    assert [f["subject"]["type"] for f in findings[3:]] == ["organization", "organization"]
-    assert findings[3]["subject"]["id"] == randers["id"]  # the municipality first
+    assert [f["severity"] for f in findings[:2]] == ["error", "warning"]
+    assert [f["subject"]["type"] for f in findings[4:]] == ["organization", "organization"]
+    assert findings[4]["subject"]["id"] == randers["id"]  # the municipality first
     assert findings == _check(editor, p["id"])
 
 
 def test_sort_findings_keeps_each_rules_order() -> None:
     def finding(rule: str, severity: Severity, n: int) -> Finding:
         subject = Subject(type="body", id=uuid.UUID(int=n))
-        return Finding(rule=rule, severity=severity, message=str(n), subject=subject)
+        return Finding(rule=rule, severity=severity, message=str(n), action="", subject=subject)
 
     unsorted = [
         finding("report-overdue", Severity.info, 1),
@@ -182,4 +192,4 @@ def test_fixed_number_of_queries(
     small_count = count_queries.count
     count_queries.count = 0
     assert len(_check(reader, large["plan"]["id"])) == 10  # liaison-missing per new group
-    assert count_queries.count == small_count
+    assert count_queries.count == small_count, count_queries.statements

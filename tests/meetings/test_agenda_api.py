@@ -207,25 +207,43 @@ def test_reorder(editor: ApiClient, org: dict[str, Any]) -> None:
 
 
 def test_drafts_by_mode_and_format(editor: ApiClient, org: dict[str, Any]) -> None:
+    standing = {"agenda_approval", "minutes_approval", "follow_up", "any_other_business"}
+
+    def mode_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [i for i in items if i["topic"] not in standing]
+
     review = editor.post(f"/api/v1/meetings/{org['review']['id']}/agenda-draft")
     assert review.status_code == 201, review.text
-    assert [(i["title"], i["focus_area"]) for i in review.json()["items"]] == [
+    assert [(i["title"], i["focus_area"]) for i in mode_items(review.json()["items"])] == [
         ("Fremdrift: Uddannelse og livschancer", "uddannelse"),
         ("Fremdrift: Beskæftigelse", "beskaeftigelse"),
+    ]
+    assert [i["topic"] for i in review.json()["items"] if i["topic"] in standing] == [
+        "agenda_approval",
+        "follow_up",
+        "any_other_business",
     ]
     # nothing twice
     assert editor.post(f"/api/v1/meetings/{org['review']['id']}/agenda-draft").json()["items"] == []
     urban = editor.post(f"/api/v1/meetings/{org['urban']['id']}/agenda-draft").json()["items"]
-    assert [i["title"] for i in urban] == [
+    assert [i["title"] for i in mode_items(urban)] == [
         "Fysisk udvikling",
         "Kriminalpræventiv ombygning",
         "Udlejningsregler",
         "Byen som helhed",
     ]
-    assert all(i["within_plan"] is False for i in urban)
+    assert all(i["within_plan"] is False for i in mode_items(urban))
     _add(editor, org["sg"]["id"], title="Egen bøvlrunde", kind="trouble")
     sg = editor.post(f"/api/v1/meetings/{org['sg']['id']}/agenda-draft").json()["items"]
-    assert [(i["title"], i["kind"], i["position"]) for i in sg] == [("Blær", "success", 2)]
+    assert [(i["title"], i["kind"]) for i in mode_items(sg)] == [("Blær", "success")]
+    listed = editor.get(f"/api/v1/meetings/{org['sg']['id']}/agenda-items").json()["items"]
+    assert [i["title"] for i in listed] == [
+        "Godkendelse af dagsorden",
+        "Egen bøvlrunde",
+        "Blær",
+        "Opfølgning",
+        "Eventuelt",
+    ]
 
 
 def test_public_item_changes_bump_the_meetings_sequence(

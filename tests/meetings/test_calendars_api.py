@@ -43,10 +43,17 @@ def test_meeting_feed(editor: ApiClient, reader: ApiClient, org: dict[str, Any])
     editor.post(
         f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Velkomst", "public": True}
     )
-    editor.post(f"/api/v1/meetings/{m['id']}/agenda-items", json={"title": "Fortroligt personsag"})
     editor.post(
         f"/api/v1/meetings/{m['id']}/agenda-items",
-        json={"title": "Boligsocial status", "public": True},
+        json={"title": "Fortroligt personsag", "description": "Navn og cpr"},
+    )
+    editor.post(
+        f"/api/v1/meetings/{m['id']}/agenda-items",
+        json={
+            "title": "Boligsocial status",
+            "public": True,
+            "description": "Styregruppen har besluttet:\n- Lektiecaféen flytter",
+        },
     )
     [event] = _events(reader.get(f"/api/v1/meetings/{m['id']}.ics"))
     assert str(event["UID"]) == f"{m['id']}@samstyre"
@@ -60,7 +67,11 @@ def test_meeting_feed(editor: ApiClient, reader: ApiClient, org: dict[str, Any])
     assert start.astimezone(CPH).hour == 10
     description = str(event["DESCRIPTION"])
     assert "1. Velkomst" in description and "3. Boligsocial status" in description
-    assert "Fortroligt" not in description
+    # a public item's description is shown under it; a closed item's never
+    assert "3. Boligsocial status\n   Styregruppen har besluttet:\n   - Lektiecaféen flytter" in (
+        description
+    )
+    assert "Fortroligt" not in description and "cpr" not in description
     assert int(event["SEQUENCE"]) == 2
 
 

@@ -29,9 +29,10 @@ def _agenda(client: ApiClient, meeting_id: str) -> list[dict[str, Any]]:
 
 
 def _inbox(client: ApiClient, body_id: str) -> list[str]:
+    """The decisions waiting for the body on no upcoming meeting (`placed_on` null)."""
     response = client.get(f"/api/v1/bodies/{body_id}/inbox")
     assert response.status_code == 200, response.text
-    return [d["id"] for d in response.json()["items"]]
+    return [d["id"] for d in response.json()["items"] if d["placed_on"] is None]
 
 
 def test_top_body_decides_both_kinds_itself(editor: ApiClient, org: dict[str, Any]) -> None:
@@ -210,27 +211,34 @@ def test_cancelled_meeting_sends_items_back_and_on(
     ).json()
     d = f.decision(editor, org["steering"]["id"])
     m = f.decision(editor, org["steering"]["id"], impact="major")
-    assert len(_agenda(reader, first["id"])) == 3
-    # no other open meeting: back to the inbox
+    flow_ids = [i["id"] for i in _agenda(reader, first["id"])][1:]
+    assert len(flow_ids) == 2
+    # no other open meeting: the cancelled meeting keeps them (parked), the inbox shows them
     editor.patch(f"/api/v1/meetings/{first['id']}", json={"status": "cancelled"})
-    assert [i["id"] for i in _agenda(reader, first["id"])] == [manual["id"]]
+    assert [i["id"] for i in _agenda(reader, first["id"])] == [manual["id"], *flow_ids]
     assert _inbox(reader, org["board"]["id"]) == [d["id"], m["id"]]
-    # and on to the next meeting created
+    # and on to the next meeting created: the same items (same ids), moved
     second = f.meeting(editor, org["board"]["id"], 21)
     items = _agenda(reader, second["id"])
+    assert [i["id"] for i in items] == flow_ids
     assert [i["source_decision_ids"] for i in items] == [[d["id"]], [m["id"]]]
+    assert [i["id"] for i in _agenda(reader, first["id"])] == [manual["id"]]
     # with an open meeting already there, cancelling moves them straight on
     third = f.meeting(editor, org["board"]["id"], 35)
     editor.patch(f"/api/v1/meetings/{second['id']}", json={"status": "cancelled"})
-    assert [i["source_decision_ids"] for i in _agenda(reader, third["id"])] == [
-        [d["id"]],
-        [m["id"]],
-    ]
+    assert [i["id"] for i in _agenda(reader, third["id"])] == flow_ids
     assert _inbox(reader, org["board"]["id"]) == []
     assert (
         db.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == uuid.UUID(second["id"])))
         is None
     )
+    # a move, never a delete and create: the change feed has no deletion of a flow item
+    deleted = db.scalars(
+        select(Change.resource_id).where(
+            Change.resource == "agenda_item", Change.action == "deleted"
+        )
+    )
+    assert not set(map(str, deleted)) & set(flow_ids)
 
 
 def test_flow_items_join_an_existing_gathering_item(editor: ApiClient, org: dict[str, Any]) -> None:
@@ -281,7 +289,8 @@ def test_list_filters_patch_and_log(
         f"/api/v1/decisions/{a['id']}", json={"title": "Ny titel", "text": "Tekst"}
     )
     assert patched.status_code == 200 and patched.json()["title"] == "Ny titel"
-    assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"impact": "major"}), 422)
+    assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"impact": "grand"}), 422)
+    assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"status": "resolved"}), 422)
     assert_problem(editor.patch(f"/api/v1/decisions/{a['id']}", json={"title": None}), 422)
     assert_problem(reader.get(f"/api/v1/decisions/{uuid.uuid4()}"), 404)
     logged = db.scalars(

@@ -103,3 +103,36 @@ def test_single_mode_rotation_never_changes() -> None:
     slots = [slot(i, "regular") for i in range(4)]
     assert rotation.reflow(["regular"], slots, after=None).changes == []
     assert rotation.violations(["regular"], slots) == []
+
+
+def test_a_drafted_planned_meeting_keeps_its_mode() -> None:
+    # a new first meeting (plan review) before PR, UD, PR
+    slots = [slot(1, PR), slot(2, UD), slot(3, PR)]
+    new = slot(0, PR)
+    plain = rotation.reflow(ALT, [*slots, new], after=new.key, subject=new.id)
+    assert plain.changes == [
+        RotationChange(slots[0].id, PR, UD),
+        RotationChange(slots[1].id, UD, PR),
+        RotationChange(slots[2].id, PR, UD),
+    ]
+    # the first one's agenda is drafted: it keeps plan_review outside the rotation, and the
+    # rest follow the new meeting as if it were not there (so they fit as they are)
+    drafted = rotation.reflow(
+        ALT, [*slots, new], after=new.key, subject=new.id, drafted={slots[0].id}
+    )
+    assert drafted.changes == [
+        RotationChange(slots[0].id, PR, PR, rotation.AUTO_OVERRIDE_AGENDA),
+    ]
+
+
+def test_meetings_before_a_rotation_change_do_not_count() -> None:
+    slots = [slot(0, PR, "held"), slot(1, PR, "held"), slot(2, PR), slot(3, PR)]
+    since = slots[2].starts_at
+    current = rotation.current(slots, since)
+    assert [s.id for s in current] == [slots[2].id, slots[3].id]
+    assert rotation.current(slots, None) == slots
+    # under the old rotation all fit; under the new one, counted from the change, only the
+    # second planned meeting breaks it — the held ones are not reported
+    assert rotation.violations(["plan_review"], slots) == []
+    assert [s.id for s, _ in rotation.violations(ALT, current)] == [slots[3].id]
+    assert len(rotation.violations(ALT, slots)) == 3
