@@ -7,6 +7,7 @@ from app.directory.models import Contact, Organization
 from app.governance.models import Body, Membership, Plan, PlanPartner
 from app.keys.models import ApiKey
 from app.meetings.models import AgendaItem, Decision, Meeting
+from app.people.models import RoleMapping, User
 
 __all__ = [
     "AgendaItem",
@@ -22,4 +23,6 @@ __all__ = [
     "Organization",
     "Plan",
     "PlanPartner",
+    "RoleMapping",
+    "User",
 ]

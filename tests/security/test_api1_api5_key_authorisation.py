@@ -195,7 +195,8 @@ def test_change_log_names_the_acting_key_by_id(
     org = editor_one.post("/api/v1/organizations", json={"name": "Org", "kind": "other"}).json()
     entry = db.scalars(select(Change).where(Change.resource_id == uuid.UUID(org["id"]))).one()
     assert entry.actor == "editor-one"
-    assert entry.actor_key_id == uuid.UUID(created["id"])
+    assert (entry.actor_kind, entry.actor_id) == ("key", uuid.UUID(created["id"]))
     feed = admin.get("/api/v1/changes").json()["items"]
     logged = next(c for c in feed if c["resource_id"] == org["id"])
-    assert logged["actor"] == "editor-one" and logged["actor_key_id"] == created["id"]
+    assert logged["actor"] == "editor-one"
+    assert (logged["actor_kind"], logged["actor_id"]) == ("key", created["id"])
