@@ -86,6 +86,8 @@ class OidcVerifier:
         self._attempted_at: float | None = None  # last attempt, successful or not
         self._last_failed = False
         self._lock = asyncio.Lock()
+        # monotonic seconds; replaceable, so tests can pass the refetch interval without waiting
+        self.clock = time.monotonic
 
     # --- fetching ------------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class OidcVerifier:
     async def _refresh(self, *, reason: str) -> None:
         """Fetch the key set unless one was attempted within the refetch interval."""
         async with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             if self._attempted_at is not None and now - self._attempted_at < self.refetch_interval:
                 return  # another request fetched (or failed) a moment ago
             self._attempted_at = now
@@ -156,10 +158,10 @@ class OidcVerifier:
                 log.error("could not fetch the issuer's keys (%s): %s", reason, exc)
                 return
             self._last_failed = False
-            self._fetched_at = time.monotonic()
+            self._fetched_at = self.clock()
 
     def _stale(self) -> bool:
-        return self._fetched_at is None or time.monotonic() - self._fetched_at > self.cache_seconds
+        return self._fetched_at is None or self.clock() - self._fetched_at > self.cache_seconds
 
     async def _key_for(self, kid: str | None) -> tuple[PyJWK, str | None]:
         if self._stale():
