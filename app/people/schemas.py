@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from app.core.schemas import EntityRead, InputModel, Name, ReadModel, ShortText, optional
 
@@ -42,13 +42,6 @@ class RoleMappingCreate(InputModel):
         max_length=100,
         description="Limit the role to these plans; null for every plan.",
     )
-
-    @field_validator("claim", "value")
-    @classmethod
-    def _trimmed(cls, value: str) -> str:
-        if value != value.strip():
-            raise ValueError("no leading or trailing spaces: claims are compared exactly")
-        return value
 
 
 class RoleMappingUpdate(InputModel):
