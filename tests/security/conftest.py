@@ -1,8 +1,8 @@
 """The authorisation tests run for both kinds of caller (DESIGN §3, sign-in): an API key,
 and a signed-in person whose role mappings give the same role and plans. `make_key` (and so
 `admin`, `editor`, `reader`) answers a key's secret or a person's token, as `caller_kind`
-says; a calendar key stays a key (a machine's role: no mapping gives it). Where a test lists keys, the
-caller is one of them only when it is a key."""
+says; a calendar key stays a key (a machine's role: no mapping gives it). Where a test
+lists keys, the caller is one of them only when it is a key."""
 
 from collections.abc import Callable
 from typing import Any
