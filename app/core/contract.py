@@ -270,6 +270,9 @@ def finish_contract(schema: dict[str, Any], routes: Iterable[Any]) -> None:
                 operation["security"] = []
             elif path.endswith(FEED_SUFFIX):
                 operation["security"] = [{BEARER: []}, {SIGN_IN: []}, {FEED_SCHEME: []}]
+            elif operation.get("security") == [{BEARER: []}]:
+                # FastAPI names the HTTPBearer dependency; a person's token rides there too
+                operation["security"] = [{BEARER: []}, {SIGN_IN: []}]
             endpoint = endpoints.get(operation.get("operationId"))
             if endpoint is not None:
                 _document_headers(operation, method, endpoint)
