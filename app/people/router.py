@@ -233,6 +233,25 @@ async def update_user(
     return resource_response(request, UserRead.model_validate(user))
 
 
+@users_router.delete(
+    "/{user_id}",
+    operation_id="delete_user",
+    status_code=204,
+    responses=responses(*WRITE_ERRORS),
+)
+async def delete_user(
+    request: Request, session: SessionDep, admin: UnlimitedAdmin, user: UserDep
+) -> Response:
+    """Forget a person who left: their record and personal calendar feed go at once.
+
+    Signing in is the issuer's business: remove them there (or from the mapped group) too,
+    or their next sign-in records them again — without a calendar feed."""
+    await check_if_match(request, session, user, lambda: UserRead.model_validate(user))
+    await service.delete_user(session, admin, user)
+    _forget_people(request)
+    return Response(status_code=204)
+
+
 # --- the caller's own view -------------------------------------------------------------
 
 

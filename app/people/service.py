@@ -130,6 +130,14 @@ async def update_user(
         await changes.record(session, actor, USER, user.id, "updated", changed)
 
 
+async def delete_user(session: AsyncSession, actor: Principal, user: User) -> None:
+    """Forget a person: their record and calendar token go; their next sign-in (if their
+    issuer still lets them) records them afresh. The change log keeps their name and id."""
+    ensure_unlimited_admin(actor)
+    await session.delete(user)
+    await changes.record(session, actor, USER, user.id, "deleted")
+
+
 async def me(session: AsyncSession, principal: Principal, now: datetime | None = None) -> MeRead:
     """The caller's own view: for a person, their contact, seats and next meetings."""
     user = None

@@ -28,7 +28,7 @@ IF_MATCH_OPERATIONS = {
     for noun in ("organization", "contact", "plan", "body", "membership", "meeting")
     for verb in ("update", "delete")
 } | {"update_agenda_item", "delete_agenda_item", "update_decision", "erase_contact"}
-IF_MATCH_OPERATIONS |= {"update_role_mapping", "delete_role_mapping", "update_user"}
+IF_MATCH_OPERATIONS |= {"update_role_mapping", "delete_role_mapping", "update_user", "delete_user"}
 FEEDS = {
     "get_meeting_ics",
     "get_body_meetings_ics",

@@ -380,3 +380,52 @@ def test_the_feed_follows_the_current_role_mappings(
     ]
     assert admin.delete(path).status_code == 204
     assert_problem(anon.get(FEED, params={"token": secret}), 403)
+
+
+def test_an_admin_forgets_a_person_and_their_feed_closes(
+    world: dict[str, Any],
+    admin: ApiClient,
+    issuer: DevIssuer,
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    anon: ApiClient,
+    make_key: Callable[..., str],
+    db: DbSession,
+) -> None:
+    anna = client_for(_anna(issuer, sign_in))
+    secret = anna.post(TOKEN).json()["secret"]
+    user_id = anna.get(ME).json()["id"]
+    limited = client_for(make_key(Role.admin, "admin-a", [uuid.UUID(world["plans"]["a"])]))
+    assert_problem(limited.delete(f"/api/v1/users/{user_id}"), 403)
+    assert admin.delete(f"/api/v1/users/{user_id}").status_code == 204
+    assert_problem(anon.get(FEED, params={"token": secret}), 401)
+    assert_problem(admin.get(f"/api/v1/users/{user_id}"), 404)
+    entry = db.scalars(
+        select(Change).where(Change.resource == "user", Change.action == "deleted")
+    ).one()
+    assert entry.resource_id == uuid.UUID(user_id)
+    # signing in again records them afresh, without a feed
+    again = anna.get(ME).json()
+    assert again["id"] != user_id and again["has_calendar_token"] is False
+
+
+def test_me_runs_a_fixed_number_of_queries(
+    world: dict[str, Any],
+    admin: ApiClient,
+    issuer: DevIssuer,
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    count_queries: Any,
+) -> None:
+    anna = client_for(_anna(issuer, sign_in))
+    anna.get(ME)  # the first request records her
+    count_queries.count = 0
+    assert len(anna.get(ME).json()["seats"]) == 2
+    few = count_queries.count
+    for i in range(6):
+        extra = body(admin, world["plans"]["a"], "working_group", name=f"Gruppe {i}")
+        member(admin, extra["id"], world["anna"])
+        meeting(admin, extra["id"], 3 + i, title=f"Møde {i}")
+    count_queries.count = 0
+    assert len(anna.get(ME).json()["seats"]) == 8
+    assert count_queries.count == few
