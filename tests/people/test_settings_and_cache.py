@@ -88,3 +88,16 @@ def test_a_person_is_cached_like_a_key_and_mapping_writes_clear_it(
     )
     assert admin.delete(f"/api/v1/role-mappings/{mapping['id']}").status_code == 204
     assert_problem(person.get("/api/v1/organizations"), 403, "no-role-mapping")
+
+
+def test_tokens_never_reach_a_log_line() -> None:
+    from app.core.redaction import REDACTED, redact
+
+    jwt_like = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    line = f"GET /api/v1/me 401 Bearer {jwt_like} feed samcal_abc-DEF_1 or samcal%5Fxyz"
+    redacted = redact(line)
+    assert "eyJ" not in redacted and "samcal" not in redacted
+    assert redacted.count(REDACTED) == 3
+    assert redact("/api/v1/me/meetings.ics?token=samcal_x&from=2030-01-01") == (
+        "/api/v1/me/meetings.ics?token=[redacted]&from=2030-01-01"
+    )

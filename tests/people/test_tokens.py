@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -350,3 +351,33 @@ def test_issuer_away_later_known_keys_keep_working(
     now[0] += 11
     # a key it has never seen cannot be fetched: the token may be valid, so 503, not 401
     assert_problem(_client(app, new).get(ME), 503)
+
+
+@pytest.mark.parametrize("key", ["rsa", "ec"])
+def test_each_role_and_plan_scope_holds_for_a_token(
+    key: str,
+    admin: ApiClient,
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    signing_keys: dict[str, SigningKey],
+) -> None:
+    from tests.governance.factories import plan
+
+    a, b = plan(admin, name="Plan A")["id"], plan(admin, name="Plan B")["id"]
+    kid = signing_keys[key].kid
+    reader = client_for(sign_in(Role.reader, "r", kid=kid))
+    editor = client_for(sign_in(Role.editor, "e", kid=kid))
+    editor_a = client_for(sign_in(Role.editor, "ea", [uuid.UUID(a)], kid=kid))
+    boss = client_for(sign_in(Role.admin, "boss", kid=kid))
+    org = {"name": "Org", "kind": "other"}
+    assert reader.get(f"/api/v1/plans/{b}").status_code == 200
+    assert_problem(reader.post("/api/v1/organizations", json=org), 403)
+    assert_problem(reader.get("/api/v1/api-keys"), 403)
+    assert editor.post("/api/v1/organizations", json=org).status_code == 201
+    assert_problem(editor.get("/api/v1/api-keys"), 403)
+    assert editor_a.get(f"/api/v1/plans/{a}").status_code == 200
+    assert_problem(editor_a.get(f"/api/v1/plans/{b}"), 404)
+    assert [p["id"] for p in editor_a.get("/api/v1/plans").json()["items"]] == [a]
+    assert boss.get("/api/v1/api-keys").status_code == 200
+    created = boss.post("/api/v1/api-keys", json={"name": "by-a-person", "role": "reader"})
+    assert created.status_code == 201, created.text
