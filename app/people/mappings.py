@@ -17,8 +17,11 @@ from typing import Any, Protocol
 
 from app.core.security import Role, role_rank
 
-# Claims that describe the token rather than the person: not kept with the user.
-TOKEN_CLAIMS = frozenset({"exp", "nbf", "iat", "jti", "auth_time", "nonce", "at_hash", "c_hash"})
+# Claims that describe the token rather than the person: not kept with the user (they differ
+# in every token, and a changed claim set is a write). `uti`, `rh`, `aio`: Entra's per-token ids.
+TOKEN_CLAIMS = frozenset(
+    {"exp", "nbf", "iat", "jti", "auth_time", "nonce", "at_hash", "c_hash", "uti", "rh", "aio"}
+)
 # Keeping the claims of a person's last token bounds the row: at most this many characters
 # of a JSON value, and lists of at most this many strings.
 MAX_CLAIM_LIST = 500

@@ -429,3 +429,21 @@ def test_me_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     assert len(anna.get(ME).json()["seats"]) == 8
     assert count_queries.count == few
+
+
+def test_a_new_token_of_the_same_person_writes_nothing(
+    issuer: DevIssuer,
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    count_queries: Any,
+) -> None:
+    sign_in(Role.reader, "g")
+    claims = {"name": "Per", "groups": ["group-g"]}
+    client_for(issuer.token("sub-p", AUDIENCE, claims={**claims, "uti": "a", "rh": "1"})).get(ME)
+    count_queries.statements.clear()
+    fresh = issuer.token("sub-p", AUDIENCE, claims={**claims, "uti": "b", "rh": "2"})
+    assert client_for(fresh).get(ME).status_code == 200
+    writes = [
+        s for s in count_queries.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
+    assert writes == []
