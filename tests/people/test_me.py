@@ -447,3 +447,32 @@ def test_a_new_token_of_the_same_person_writes_nothing(
         s for s in count_queries.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))
     ]
     assert writes == []
+
+
+def test_a_first_sign_in_that_loses_the_race_reads_the_winners_row(
+    issuer: DevIssuer,
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    monkeypatch: pytest.MonkeyPatch,
+    db: DbSession,
+) -> None:
+    from app.people import repository
+
+    sign_in(Role.reader, "g")
+    token = issuer.token("sub-r", AUDIENCE, claims={"name": "R", "groups": ["group-g"]})
+    winner = client_for(token).get(ME).json()["id"]
+    # the next request looks the person up before the winner's row is visible, twice (the
+    # read and the re-read in the write): its insert then meets the unique issuer + sub
+    real = repository.user_by_subject
+    lookups: list[str] = []
+
+    async def not_yet(session: Any, issuer_url: str, subject: str) -> Any:
+        lookups.append(subject)
+        return None if len(lookups) <= 2 else await real(session, issuer_url, subject)
+
+    monkeypatch.setattr(repository, "user_by_subject", not_yet)
+    renamed = issuer.token("sub-r", AUDIENCE, claims={"name": "R2", "groups": ["group-g"]})
+    me = client_for(renamed).get(ME)
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == winner and len(lookups) == 3
+    assert len(db.scalars(select(User).where(User.subject == "sub-r")).all()) == 1
