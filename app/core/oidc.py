@@ -155,6 +155,7 @@ class OidcVerifier:
                 await self._fetch()
             except _FetchFailed as exc:
                 self._last_failed = True
+                self._jwks_uri = None  # read discovery again next time: it may have moved
                 log.error("could not fetch the issuer's keys (%s): %s", reason, exc)
                 return
             self._last_failed = False

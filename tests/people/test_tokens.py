@@ -381,3 +381,23 @@ def test_each_role_and_plan_scope_holds_for_a_token(
     assert boss.get("/api/v1/api-keys").status_code == 200
     created = boss.post("/api/v1/api-keys", json={"name": "by-a-person", "role": "reader"})
     assert created.status_code == 201, created.text
+
+
+def test_an_issuer_that_answers_badly_is_away_too(
+    person: str, client_for: Callable[[str], ApiClient], issuer: DevIssuer, verifier: Any
+) -> None:
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("the issuer's key store is down")  # the server drops the connection
+
+    issuer.jwks = broken  # type: ignore[method-assign]
+    try:
+        assert_problem(client_for(person).get(ME), 503, "issuer-unavailable")
+        assert issuer.requests == ["/.well-known/openid-configuration", "/jwks"]
+        verifier.advance(11)
+        assert_problem(client_for(person).get(ME), 503)
+        # after a failure discovery is read again: the key set may have moved
+        assert issuer.requests.count("/.well-known/openid-configuration") == 2
+    finally:
+        del issuer.jwks
+    verifier.advance(11)
+    assert client_for(person).get(ME).status_code == 200
