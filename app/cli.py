@@ -1,4 +1,4 @@
-"""`samstyre serve | migrate | seed-demo | keys create | openapi`."""
+"""`samstyre serve | migrate | seed-demo | keys create | openapi | dev-issuer`."""
 
 import asyncio
 import json
@@ -187,6 +187,89 @@ def keys_create(
         raise typer.Exit(1) from None
     typer.echo(f"created {role.value} key {key_id} ({name}); the secret is shown only once:")
     typer.echo(secret)
+
+
+DEV_ENV = "SAMSTYRE_DEV"
+
+
+async def _ensure_dev_mapping(claim: str, value: str, role: str) -> str:
+    from app.core.db import make_engine, make_sessionmaker
+    from app.core.security import Principal
+    from app.people import repository, service
+    from app.people.schemas import MappedRole, RoleMappingCreate
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if await repository.mapping_exists(session, claim, value):
+                return "exists already"
+            actor = Principal(
+                key_id=None, name="samstyre dev-issuer", role=Role.admin, plan_ids=None
+            )
+            data = RoleMappingCreate(claim=claim, value=value, role=MappedRole(role))
+            await service.create_mapping(session, actor, data)
+            await session.commit()
+            return "created"
+    finally:
+        await engine.dispose()
+
+
+@cli.command("dev-issuer")
+def dev_issuer(
+    role: Annotated[
+        str, typer.Option(help="The token's role: reader, editor or admin.")
+    ] = "editor",
+    port: Annotated[int, typer.Option(help="Loopback port to serve the issuer on.")] = 8900,
+    audience: Annotated[str, typer.Option(help="The tokens' `aud`.")] = "samstyre-dev",
+    subject: Annotated[str, typer.Option(help="The person's `sub`.")] = "dev-user",
+    name: Annotated[str, typer.Option(help="The person's name.")] = "Dev User",
+    email: Annotated[str | None, typer.Option(help="The person's e-mail address.")] = None,
+    minutes: Annotated[int, typer.Option(help="How long the token is valid.")] = 60,
+    map_role: Annotated[
+        bool,
+        typer.Option(
+            "--map/--no-map",
+            help="Create the role mapping (roles = samstyre-<role>) in the configured database.",
+        ),
+    ] = True,
+) -> None:
+    """A local OpenID Connect issuer for development; prints a token for a role, then serves
+    discovery and keys until interrupted. Refused unless SAMSTYRE_DEV=1: it mints tokens for
+    any role, with keys that live in memory only."""
+    from app.people.dev_issuer import DevIssuer, generate_key
+
+    if os.environ.get(DEV_ENV) != "1":
+        typer.echo(
+            f"refused: dev-issuer mints tokens for any role; set {DEV_ENV}=1 to run it on a "
+            "development machine (never in production)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if role not in ("reader", "editor", "admin"):
+        typer.echo("error: --role is reader, editor or admin", err=True)
+        raise typer.Exit(2)
+    value = f"samstyre-{role}"
+    mapping = "not created (--no-map)"
+    if map_role:
+        try:
+            mapping = asyncio.run(_ensure_dev_mapping("roles", value, role))
+        except Exception as exc:  # a database not migrated, unreachable, …: say so, serve on
+            mapping = f"not created ({exc.__class__.__name__}: run `samstyre migrate` first?)"
+    issuer = DevIssuer(port=port, keys=[generate_key("RS256"), generate_key("ES256")]).start()
+    claims: dict[str, object] = {"name": name, "roles": [value]}
+    if email:
+        claims["email"] = email
+    token = issuer.token(subject, audience, lifetime=minutes * 60, claims=claims)
+    typer.echo(f"dev issuer: {issuer.url} (discovery at /.well-known/openid-configuration)")
+    typer.echo("serve the API against it with:")
+    typer.echo(
+        f"  SAMSTYRE_OIDC_ISSUER={issuer.url} SAMSTYRE_OIDC_AUDIENCE={audience} samstyre serve"
+    )
+    typer.echo(f'role mapping: claim "roles" = "{value}" -> {role}: {mapping}')
+    typer.echo(f"a {role} token for {name} (sub {subject}), valid {minutes} minutes:")
+    typer.echo(token)
+    sys.stdout.flush()
+    issuer.serve_forever()
 
 
 def render_openapi() -> str:

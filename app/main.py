@@ -24,6 +24,7 @@ from app.core.idempotency import Idempotency, document_idempotency
 from app.core.limits import BodySizeLimit
 from app.core.metrics import install_metrics, worker_exit
 from app.core.observability import REQUEST_ID_HEADER, configure_logging, install_request_context
+from app.core.oidc import OidcVerifier
 from app.core.query import refuse_unknown_query
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
@@ -42,6 +43,7 @@ from app.meetings.router_agenda import router as agenda_router
 from app.meetings.router_calendar import router as calendar_router
 from app.meetings.router_decisions import router as decisions_router
 from app.meetings.router_meetings import router as meetings_router
+from app.people.router import mappings_router, me_router, users_router
 
 API_TITLE = "Samstyre"
 API_VERSION = "1.0.0"
@@ -54,6 +56,9 @@ API_DESCRIPTION = (
 ROUTERS = [
     health_router,
     keys_router,
+    mappings_router,
+    users_router,
+    me_router,
     changes_router,
     organizations_router,
     contacts_router,
@@ -87,6 +92,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     finish_contract(schema, [route for router in ROUTERS for route in router.routes])
     app.openapi_schema = schema
     return schema
+
+
+def oidc_verifier(settings: Settings) -> OidcVerifier | None:
+    """The sign-in token verifier of this worker, when an issuer is configured."""
+    if settings.oidc_issuer is None or settings.oidc_audience is None:
+        return None
+    return OidcVerifier(
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        settings.oidc_algorithms,
+        leeway=settings.oidc_leeway_seconds,
+        timeout=settings.oidc_timeout_seconds,
+        cache_seconds=settings.oidc_jwks_cache_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
@@ -132,6 +151,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    # signed-in people, by a digest of their token: as long as keys (a token's claims do not
+    # change; a role-mapping write clears it on this worker)
+    app.state.user_cache = KeyCache(settings.key_cache_seconds)
+    app.state.oidc = oidc_verifier(settings)
     app.state.readiness = Readiness()
 
     install_error_handlers(app)

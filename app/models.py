@@ -7,6 +7,7 @@ from app.directory.models import Contact, Organization
 from app.governance.models import Body, Membership, Plan, PlanPartner
 from app.keys.models import ApiKey
 from app.meetings.models import Action, AgendaItem, Decision, Meeting
+from app.people.models import RoleMapping, User
 
 __all__ = [
     "Action",
@@ -23,4 +24,6 @@ __all__ = [
     "Organization",
     "Plan",
     "PlanPartner",
+    "RoleMapping",
+    "User",
 ]

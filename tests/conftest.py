@@ -14,10 +14,14 @@ from app.core.db import make_engine
 from app.core.security import Role
 from app.keys import service as keys
 from app.main import create_app
+from app.people.dev_issuer import DevIssuer, SigningKey, generate_key
+from app.people.models import RoleMapping
 from tests.aio import ApiClient, DbSession, run
 from tests.databases import IN_CI, fresh_database, postgres_available
 
 BACKENDS = ["sqlite", "postgresql"]
+# The `aud` of the tests' sign-in tokens: what SAMSTYRE_OIDC_AUDIENCE is set to.
+AUDIENCE = "samstyre-test"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -73,13 +77,47 @@ def db(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[DbSession]
         run(session.close())
 
 
+@pytest.fixture(scope="session")
+def signing_keys() -> dict[str, SigningKey]:
+    """Real key pairs, made once per test process: an RSA (RS256) and an EC (ES256) one."""
+    return {"rsa": generate_key("RS256", "rsa-1"), "ec": generate_key("ES256", "ec-1")}
+
+
+@pytest.fixture(scope="session")
+def running_issuer(signing_keys: dict[str, SigningKey]) -> Iterator[DevIssuer]:
+    """A local OpenID Connect issuer (discovery + JWKS over HTTP on a loopback port)."""
+    issuer = DevIssuer(keys=list(signing_keys.values())).start()
+    yield issuer
+    issuer.stop()
+
+
 @pytest.fixture
-def app(engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]) -> FastAPI:
-    """The application, its sessions bound to the test's connection."""
+def issuer(running_issuer: DevIssuer, signing_keys: dict[str, SigningKey]) -> DevIssuer:
+    """The issuer as every test starts with it: both keys published, no request served."""
+    running_issuer.keys = {key.kid: key for key in signing_keys.values()}
+    running_issuer.published = list(running_issuer.keys)
+    running_issuer.requests.clear()
+    return running_issuer
+
+
+def settings_for(engine: AsyncEngine, issuer_url: str | None, **extra: Any) -> Settings:
+    """Settings of an app under test; sign-in on when `issuer_url` is given."""
     url = engine.url.render_as_string(hide_password=False)
     # No key cache: a test sees every query a request makes (tests/core/test_key_cache.py
     # turns it on), and a key changed in the database behind the app's back counts at once.
-    application = create_app(Settings(database_url=url, key_cache_seconds=0), engine=engine)
+    options: dict[str, Any] = {"database_url": url, "key_cache_seconds": 0, **extra}
+    if issuer_url:
+        options |= {"oidc_issuer": issuer_url, "oidc_audience": AUDIENCE}
+    return Settings(**options)
+
+
+@pytest.fixture
+def app(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], issuer: DevIssuer
+) -> FastAPI:
+    """The application, its sessions bound to the test's connection; sign-in tokens of
+    the local issuer are accepted."""
+    application = create_app(settings_for(engine, issuer.url), engine=engine)
     application.state.sessionmaker = session_factory
     application.state.read_sessionmaker = session_factory
     return application
@@ -159,6 +197,35 @@ def count_queries(connection: AsyncConnection) -> Iterator[QueryCounter]:
     event.listen(connection.sync_connection, "before_cursor_execute", counter)
     yield counter
     event.remove(connection.sync_connection, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def sign_in(
+    session_factory: async_sessionmaker[AsyncSession], issuer: DevIssuer
+) -> Callable[..., str]:
+    """Map a group to a role (and plans) and return a token of a person in that group."""
+
+    async def map_group(group: str, role: Role, plan_ids: Any) -> None:
+        async with session_factory() as session:
+            plans = None if plan_ids is None else [str(p) for p in plan_ids]
+            session.add(RoleMapping(claim="groups", value=group, role=role.value, plan_ids=plans))
+            await session.commit()
+
+    def factory(
+        role: Role = Role.admin,
+        name: str | None = None,
+        plan_ids: Any = None,
+        *,
+        kid: str | None = None,
+        claims: dict[str, Any] | None = None,
+    ) -> str:
+        name = name or f"person-{role.value}"
+        group = f"group-{name}"
+        run(map_group(group, role, plan_ids))
+        person = {"name": name, "groups": [group], **(claims or {})}
+        return issuer.token(f"sub-{name}", AUDIENCE, kid=kid, claims=person)
+
+    return factory
 
 
 @pytest.fixture

@@ -21,8 +21,10 @@ class Change(Base):
     )
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
-    # The acting key's id: names are only labels, the id says which key it was.
-    actor_key_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # Who acted: `key` or `user` (a signed-in person), or `system` (the server's own writes,
+    # such as demo data); `actor_id` is the key's or the user's id (names are only labels).
+    actor_kind: Mapped[str] = mapped_column(String(8), default="system")
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     resource: Mapped[str] = mapped_column(String(40))
     resource_id: Mapped[uuid.UUID] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(16))

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,10 +63,16 @@ class ChangeRead(BaseModel):
 
     seq: int
     at: datetime
-    actor: str = Field(description="The name of the API key that made the change.")
-    actor_key_id: uuid.UUID | None = Field(
-        description="The id of that key (names are labels; the id tells keys apart); "
-        "null for changes made by the server itself, such as the demo data."
+    actor: str = Field(
+        description="Who made the change: the signed-in person's name or the API key's."
+    )
+    actor_kind: Literal["user", "key", "system"] = Field(
+        description="`user` (a signed-in person), `key` (an API key), or `system` (the server "
+        "itself, such as the demo data)."
+    )
+    actor_id: uuid.UUID | None = Field(
+        description="The user's or the key's id (names are labels; the id tells them apart); "
+        "null for the server's own changes."
     )
     resource: str
     resource_id: uuid.UUID

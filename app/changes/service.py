@@ -34,7 +34,8 @@ async def record(
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
     entry = Change(
         actor=actor.name,
-        actor_key_id=actor.key_id,
+        actor_kind=actor.kind,
+        actor_id=actor.actor_id,
         resource=resource,
         resource_id=resource_id,
         action=action,

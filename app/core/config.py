@@ -4,8 +4,11 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The signature algorithms a sign-in token may use: asymmetric only (DESIGN §3, sign-in).
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 
 
 class Settings(BaseSettings):
@@ -67,6 +70,107 @@ class Settings(BaseSettings):
             "and X-Forwarded-Proto are trusted; the default trusts only a proxy on this host."
         ),
     )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description=(
+            "Turns on sign-in: the OpenID Connect issuer whose access tokens (signed JWTs) "
+            "are accepted as bearer tokens besides API keys, e.g. "
+            "https://login.microsoftonline.com/<tenant>/v2.0. Its discovery document is read "
+            "from <issuer>/.well-known/openid-configuration and its keys from `jwks_uri`. "
+            "https only (http only on a loopback address, for development). Unset: no sign-in."
+        ),
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description=(
+            "The `aud` a token must carry: the API's own identifier at the issuer (Entra: the "
+            "application ID URI or client id of the API registration; Keycloak: the client "
+            "the audience mapper names). Required when `oidc_issuer` is set."
+        ),
+    )
+    oidc_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(ASYMMETRIC_ALGORITHMS),
+        description=(
+            "Comma-separated signature algorithms accepted; only asymmetric ones "
+            f"({', '.join(ASYMMETRIC_ALGORITHMS)}) may be named."
+        ),
+    )
+    oidc_leeway_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=300,
+        description="Clock skew allowed when checking a token's `exp`, `nbf` and `iat`.",
+    )
+    oidc_timeout_seconds: float = Field(
+        default=5,
+        gt=0,
+        le=30,
+        description="How long fetching the issuer's discovery document or keys may take.",
+    )
+    oidc_jwks_cache_seconds: float = Field(
+        default=600,
+        ge=10,
+        le=86_400,
+        description=(
+            "How long the issuer's keys are trusted before they are fetched again. A token "
+            "with an unknown `kid` fetches them at once (at most once per 10 seconds), so a "
+            "rotation needs no restart; while the issuer is away, known keys keep working."
+        ),
+    )
+    oidc_name_claim: str = Field(
+        default="name",
+        description="The claim a person's name is read from (then `preferred_username`, "
+        "`email`, `sub`).",
+    )
+    oidc_email_claim: str = Field(
+        default="email", description="The claim a person's e-mail address is read from."
+    )
+
+    @field_validator("oidc_issuer", mode="before")
+    @classmethod
+    def _check_issuer(cls, value: object) -> object:
+        """https, or http on a loopback host; no trailing slash kept out of `iss` matching."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            return value
+        parts = urlsplit(value.strip())
+        loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.netloc or parts.query or "#" in value:
+            raise ValueError("must be the issuer's URL, e.g. https://login.example.org/realm")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("must be an https URL (http only on a loopback address)")
+        return value.strip()
+
+    @field_validator("oidc_audience", mode="before")
+    @classmethod
+    def _empty_audience(cls, value: object) -> object:
+        """An empty audience is none."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _check_algorithms(cls, value: object) -> object:
+        """Only asymmetric algorithms: `none` and HMAC would let a public key sign tokens."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("name at least one algorithm")
+            if wrong := [a for a in value if a not in ASYMMETRIC_ALGORITHMS]:
+                raise ValueError(
+                    f"only asymmetric algorithms are accepted ({', '.join(ASYMMETRIC_ALGORITHMS)})"
+                    f", not {', '.join(map(str, wrong))}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _audience_with_issuer(self) -> "Settings":
+        """Sign-in needs both: a token for another audience must never pass."""
+        if self.oidc_issuer is not None and self.oidc_audience is None:
+            raise ValueError("SAMSTYRE_OIDC_AUDIENCE is required when SAMSTYRE_OIDC_ISSUER is set")
+        return self
 
     @field_validator("public_url", mode="before")
     @classmethod

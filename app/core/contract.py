@@ -26,6 +26,8 @@ SERVERS = [{"url": "/", "description": "This server (paths are absolute: /api/v1
 # The name FastAPI gives the `HTTPBearer` dependency of app/core/security.py.
 BEARER = "HTTPBearer"
 FEED_SCHEME = "calendarToken"
+# A person's OpenID Connect access token: the same header as a key, told apart by its shape.
+SIGN_IN = "signInToken"
 SECURITY_SCHEMES = {
     BEARER: {
         "type": "http",
@@ -33,12 +35,21 @@ SECURITY_SCHEMES = {
         "description": "An API key (`Authorization: Bearer <key>`); its role and plans decide "
         "what it may read and write.",
     },
+    SIGN_IN: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A signed-in person's access token from the configured OpenID Connect "
+        "issuer (`Authorization: Bearer <JWT>`); the role mappings decide their role and "
+        'plans. See the README, "Signing in".',
+    },
     FEED_SCHEME: {
         "type": "apiKey",
         "in": "query",
         "name": "token",
         "description": "A calendar key in `?token=`, for calendar clients that cannot send "
-        "headers; only on the .ics feeds, and only a calendar key.",
+        "headers; only on the .ics feeds, and only a calendar key (on "
+        "`/api/v1/me/meetings.ics`: only the person's calendar token).",
     },
 }
 OPEN_PREFIXES = ("/health/",)
@@ -47,6 +58,13 @@ FEED_SUFFIX = ".ics"
 TAGS = [
     ("health", "Liveness and readiness probes; open, no key."),
     ("api-keys", "API keys: create (the secret is shown once), list, read, revoke. Admin."),
+    (
+        "role-mappings",
+        "Which token claims (groups, roles) give signed-in people which role and "
+        "plans. Unlimited admins.",
+    ),
+    ("users", "The people who have signed in, and their link to the directory. Unlimited admins."),
+    ("me", "The caller's own view: role, seats, next meetings, a personal calendar feed."),
     ("changes", "The change log: every write to domain data, in order (`?after=<seq>`)."),
     ("organizations", "The directory's organizations: municipalities, housing associations, …"),
     ("contacts", "The directory's people, their memberships, and vCard/CSV exports."),
@@ -240,7 +258,7 @@ def finish_contract(schema: dict[str, Any], routes: Iterable[Any]) -> None:
     schemes = components.setdefault("securitySchemes", {})
     for name, scheme in SECURITY_SCHEMES.items():
         schemes.setdefault(name, dict(scheme))
-    schema["security"] = [{BEARER: []}]
+    schema["security"] = [{BEARER: []}, {SIGN_IN: []}]
 
     endpoints = {
         route.operation_id: route.endpoint
@@ -252,7 +270,10 @@ def finish_contract(schema: dict[str, Any], routes: Iterable[Any]) -> None:
             if path.startswith(OPEN_PREFIXES):
                 operation["security"] = []
             elif path.endswith(FEED_SUFFIX):
-                operation["security"] = [{BEARER: []}, {FEED_SCHEME: []}]
+                operation["security"] = [{BEARER: []}, {SIGN_IN: []}, {FEED_SCHEME: []}]
+            elif operation.get("security") == [{BEARER: []}]:
+                # FastAPI names the HTTPBearer dependency; a person's token rides there too
+                operation["security"] = [{BEARER: []}, {SIGN_IN: []}]
             endpoint = endpoints.get(operation.get("operationId"))
             if endpoint is not None:
                 _document_headers(operation, method, endpoint)

@@ -1,7 +1,8 @@
 """Engine, sessions, the declarative base and portable column types."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,17 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 # for the lock instead (up to busy_timeout), and reads inside it are then fresh, so the
 # If-Match comparison and the write are one step. Reads stay deferred: with WAL they never wait.
 _writes: ContextVar[bool] = ContextVar("samstyre_writes", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Sessions begun inside write (SQLite: BEGIN IMMEDIATE), even during a read request:
+    the sign-in bookkeeping of a person's first GET, in its own short transaction."""
+    token = _writes.set(True)
+    try:
+        yield
+    finally:
+        _writes.reset(token)
 
 
 def _sqlite_on_begin(conn: Any) -> None:

@@ -101,7 +101,7 @@ class BadRequest(ProblemError):
 class Unauthorized(ProblemError):
     status, slug = 401, "unauthorized"
 
-    def __init__(self, detail: str = "A valid API key is required.") -> None:
+    def __init__(self, detail: str = "A valid API key or sign-in token is required.") -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="samstyre"'})
 
 

@@ -59,10 +59,11 @@ REPLAYED_HEADERS = (b"location", b"etag", b"content-type", b"cache-control")
 DRAFT = "draft-ietf-httpapi-idempotency-key-header"
 
 # POSTs whose response must never be stored (the header is ignored there, and not offered in
-# the contract): a new API key's secret is shown once and never kept in clear. Retrying a key
-# creation cannot duplicate anyway: key names are unique (409). As a second guard, a success
+# the contract): a new API key's secret, or a person's new calendar token, is shown once and
+# never kept in clear. Retrying a key creation cannot duplicate anyway: key names are unique
+# (409); a new calendar token replaces the last. As a second guard, a success
 # the app marks `Cache-Control: no-store` is never stored either (its key is released).
-UNSUPPORTED_PATHS = frozenset({"/api/v1/api-keys"})
+UNSUPPORTED_PATHS = frozenset({"/api/v1/api-keys", "/api/v1/me/calendar-token"})
 
 
 class IdempotencyKey(Base):

@@ -120,8 +120,12 @@ class RequestContext:
         duration: float,
     ) -> None:
         principal = state.get("principal")
-        key_id = str(principal.key_id) if principal is not None else None
-        key_name = principal.name if principal is not None else None
+        key_id = key_name = user_id = None
+        if principal is not None and principal.user_id is not None:
+            # a person: their id, not their name (the log is no register of people)
+            user_id = str(principal.user_id)
+        elif principal is not None:
+            key_id, key_name = str(principal.key_id), principal.name
         client = scope.get("client")
         duration_ms = round(duration * 1000, 2)
         fields = {
@@ -132,6 +136,7 @@ class RequestContext:
             "duration_ms": duration_ms,
             "key_id": key_id,
             "key_name": key_name,
+            "user_id": user_id,
             "client": client[0] if client else None,
         }
         if self.text:
@@ -141,7 +146,7 @@ class RequestContext:
                 route,
                 status,
                 duration_ms,
-                key_name or "-",
+                key_name or (f"user:{user_id}" if user_id else "-"),
                 request_id,
                 extra=fields,
             )

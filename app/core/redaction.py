@@ -7,8 +7,11 @@ from urllib.parse import unquote_plus
 REDACTED = "[redacted]"
 ACCESS_LOGGER = "uvicorn.access"
 
-# A key as generate_key() makes it (`sam_` + URL-safe base64), also percent-encoded (`%5F`).
-_KEY = re.compile(r"sam(?:_|%5[Ff])[A-Za-z0-9_\-%]+")
+# A key as generate_key() makes it (`sam_` + URL-safe base64), also percent-encoded (`%5F`),
+# a person's calendar token (`samcal_`), and a sign-in token (a JWT: `eyJ…`.`…`.`…`).
+_KEY = re.compile(
+    r"sam(?:cal)?(?:_|%5[Ff])[A-Za-z0-9_\-%]+|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"
+)
 # Query parameters whose values are secrets, whatever they hold.
 _SECRET_PARAMS = frozenset({"token"})
 

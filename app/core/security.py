@@ -1,4 +1,10 @@
-"""API key authentication and role checks, as FastAPI dependencies."""
+"""Authentication (API keys and sign-in tokens) and role checks, as FastAPI dependencies.
+
+A bearer credential is told apart by its shape: `sam_…` is an API key (looked up by hash,
+cached per worker in `KeyCache`); a compact JWT is a person's sign-in token (verified by
+`core/oidc.py`, the person resolved by `people/signin.py`). The key path does no more work
+than before sign-in existed: the shape check comes after the prefix check fails.
+"""
 
 import hashlib
 import hmac
@@ -8,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,10 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, Unauthorized
+from app.core.oidc import OidcVerifier, looks_like_jwt
 from app.core.query import raise_pending
 from app.keys.models import ApiKey
 
 KEY_PREFIX = "sam_"
+# A person's calendar feed token (`POST /api/v1/me/calendar-token`): opens that feed only.
+PERSONAL_FEED_PREFIX = "samcal_"
 
 
 class Role(StrEnum):
@@ -38,6 +47,14 @@ class Role(StrEnum):
 _RANK = {Role.calendar: 0, Role.public: 1, Role.reader: 2, Role.editor: 3, Role.admin: 4}
 
 
+def role_rank(role: Role) -> int:
+    """Order of roles by rights: calendar < reader < editor < admin."""
+    return _RANK[role]
+
+
+CallerKind = Literal["key", "user", "system"]
+
+
 def generate_key() -> str:
     """A new secret: `sam_` and 32 random bytes, URL-safe."""
     return KEY_PREFIX + secrets.token_urlsafe(32)
@@ -50,15 +67,30 @@ def hash_key(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: the key's id and name (the change log's actor), role and plan limit.
+    """The caller: a key or a signed-in person; its name (the change log's actor), role and
+    plan limit. A user is a principal of the same shape as a key of that role and scope.
 
-    `key_id` is None for the server's own writes (demo data), which no key makes.
+    `key_id` is the key's id (None for a person); `user_id` the person's (None for a key).
+    Both are None for the server's own writes (demo data).
     """
 
     key_id: uuid.UUID | None
     name: str
     role: Role
     plan_ids: frozenset[uuid.UUID] | None
+    user_id: uuid.UUID | None = None
+
+    @property
+    def kind(self) -> CallerKind:
+        """`key`, `user`, or `system` for the server's own writes."""
+        if self.user_id is not None:
+            return "user"
+        return "key" if self.key_id is not None else "system"
+
+    @property
+    def actor_id(self) -> uuid.UUID | None:
+        """The id the change log records: the user's or the key's."""
+        return self.user_id if self.user_id is not None else self.key_id
 
     def at_least(self, role: Role) -> bool:
         """Whether this key's role includes `role`'s rights."""
@@ -79,7 +111,10 @@ class Principal:
         return self.plan_ids is None or plan_id is None or plan_id in self.plan_ids
 
 
-bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sam_…`")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key (`Authorization: Bearer sam_…`) or a person's sign-in token.",
+)
 
 
 # Every request runs this lookup: built once (SQLAlchemy memoises its cache key) and read as
@@ -125,14 +160,44 @@ class KeyCache:
             self._entries.clear()  # rare (more keys than entries): start over, no LRU needed
         self._entries[digest] = (principal, now + self.ttl)
 
+    def clear(self) -> None:
+        """Forget every entry (role mappings changed: every person's rights may have)."""
+        self._entries = {}
+
     def forget(self, key_id: uuid.UUID) -> None:
         """Drop a key revoked on this worker, and keep it out for one `ttl`."""
         self._entries = {d: e for d, e in self._entries.items() if e[0].key_id != key_id}
         self._revoked[key_id] = time.monotonic() + self.ttl
 
 
+async def _authenticate_token(request: Request, raw: str) -> Principal:
+    """A person's sign-in token: verified, the person found (or recorded) and their rights."""
+    verifier: OidcVerifier | None = request.app.state.oidc
+    if verifier is None:
+        raise Unauthorized(
+            "This server accepts no sign-in tokens (SAMSTYRE_OIDC_ISSUER is not set); "
+            "send an API key."
+        )
+    digest = hash_key(raw)
+    cache: KeyCache = request.app.state.user_cache
+    principal = cache.get(digest)
+    if principal is None:
+        claims = await verifier.verify(raw)
+        from app.people.signin import principal_for  # people builds on this module
+
+        principal = await principal_for(request.app.state, claims)
+        cache.put(digest, principal)
+    request.state.principal = principal
+    raise_pending(request)
+    return principal
+
+
 async def _authenticate(request: Request, session: AsyncSession, raw: str | None) -> Principal:
-    if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+    if not raw:
+        raise Unauthorized
+    if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        if looks_like_jwt(raw):
+            return await _authenticate_token(request, raw)
         raise Unauthorized
     digest = hash_key(raw)
     cache: KeyCache = request.app.state.key_cache
@@ -157,6 +222,11 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
     return principal
 
 
+async def authenticate(request: Request, session: AsyncSession, raw: str | None) -> Principal:
+    """Any caller from a bearer credential: a key (of any role) or a signed-in person."""
+    return await _authenticate(request, session, raw)
+
+
 async def authenticated(
     request: Request,
     session: SessionDep,
@@ -177,7 +247,10 @@ def _require(role: Role) -> Callable[..., Awaitable[Principal]]:
     # dependencies share one key lookup.
     async def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.at_least(role):
-            raise Forbidden(f"This needs a key with the role {role.value} or higher.")
+            raise Forbidden(
+                f"This needs a key with the role {role.value} or higher "
+                f"(this {principal.kind} has the role {principal.role.value})."
+            )
         return principal
 
     return dependency
@@ -200,6 +273,11 @@ async def feed_principal(
 ) -> Principal:
     """The caller of an .ics feed: any key in the header, or a calendar key in `?token=`."""
     if token is not None:
+        if token.startswith(PERSONAL_FEED_PREFIX):
+            raise Unauthorized(
+                "A personal calendar token opens only its person's feed, "
+                "/api/v1/me/meetings.ics; this feed needs a calendar key."
+            )
         # Checked even beside a header: a key that is not a calendar key must never work
         # from a URL, so a misconfigured client learns it at once.
         by_token = await _authenticate(request, session, token)
@@ -210,7 +288,13 @@ async def feed_principal(
             )
         if credentials is None:
             return by_token
-    return await _authenticate(request, session, credentials.credentials if credentials else None)
+    principal = await _authenticate(
+        request, session, credentials.credentials if credentials else None
+    )
+    if principal.is_public:
+        # a feed holds every meeting's location and online link: not for a public web page
+        raise Forbidden("A public key reads contacts, organizations and public agenda items.")
+    return principal
 
 
 PublicKey = Annotated[Principal, Depends(_require(Role.public))]

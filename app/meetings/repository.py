@@ -246,6 +246,7 @@ async def calendar_meetings(
     body_id: uuid.UUID | None = None,
     plan_id: uuid.UUID | None = None,
     meeting_id: uuid.UUID | None = None,
+    body_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[FeedMeeting]:
     """Meetings for a feed with their body's name, ordered by start."""
     stmt = (
@@ -270,6 +271,8 @@ async def calendar_meetings(
         stmt = stmt.where(Meeting.id == meeting_id)
     if body_id is not None:
         stmt = stmt.where(Meeting.body_id == body_id)
+    if body_ids is not None:  # a person's feed: the bodies they sit in
+        stmt = stmt.where(Meeting.body_id.in_(list(body_ids)))
     if plan_id is not None:
         stmt = stmt.where(Body.plan_id == plan_id)
     if starts_from is not None:

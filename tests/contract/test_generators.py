@@ -36,7 +36,14 @@ IF_MATCH_OPERATIONS = {
     "delete_action",
     "erase_contact",
 }
-FEEDS = {"get_meeting_ics", "get_body_meetings_ics", "get_plan_meetings_ics", "get_calendar_ics"}
+IF_MATCH_OPERATIONS |= {"update_role_mapping", "delete_role_mapping", "update_user", "delete_user"}
+FEEDS = {
+    "get_meeting_ics",
+    "get_body_meetings_ics",
+    "get_plan_meetings_ics",
+    "get_calendar_ics",
+    "get_my_meetings_ics",
+}
 
 
 @cache
@@ -103,17 +110,25 @@ def test_real_problems_carry_every_required_field_and_no_null(
 def test_bearer_everywhere_but_the_health_probes_and_feeds_also_take_a_token() -> None:
     schema = _schema()
     schemes = schema["components"]["securitySchemes"]
-    bearer = next(n for n, s in schemes.items() if s["type"] == "http")
+    bearer = "HTTPBearer"  # an API key
     assert schemes[bearer]["scheme"] == "bearer"
+    # a person's sign-in token: the same header, a JWT
+    assert schemes["signInToken"] == {
+        **schemes["signInToken"],
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     assert schemes["calendarToken"] == {**schemes["calendarToken"], "in": "query", "name": "token"}
-    assert schema["security"] == [{bearer: []}]
+    either: list[dict[str, list[str]]] = [{bearer: []}, {"signInToken": []}]
+    assert schema["security"] == either
     for op_id, (path, _method, op) in _operations().items():
         if path.startswith("/health/"):
             assert op["security"] == [], op_id
         elif op_id in FEEDS:
-            assert op["security"] == [{bearer: []}, {"calendarToken": []}], op_id
+            assert op["security"] == [*either, {"calendarToken": []}], op_id
         else:
-            assert op.get("security", schema["security"]) == [{bearer: []}], op_id
+            assert op.get("security", schema["security"]) == either, op_id
         for requirement in op.get("security", []):
             assert set(requirement) <= set(schemes), op_id
 

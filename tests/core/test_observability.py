@@ -374,3 +374,21 @@ def _workers_that_answered(log: Path) -> set[int]:
         if line["logger"] == ACCESS_LOGGER and line["route"] == "/health/live":
             workers.add(line["process"])
     return workers
+
+
+def test_an_access_line_names_a_person_by_id_and_holds_no_token(
+    sign_in: Callable[..., str],
+    client_for: Callable[[str], ApiClient],
+    access_records: list[logging.LogRecord],
+) -> None:
+    token = sign_in(Role.reader, "Anna Berg")
+    person = client_for(token)
+    user_id = person.get("/api/v1/me").json()["id"]
+    access_records.clear()
+    assert person.get("/api/v1/organizations").status_code == 200
+    [record] = access_records
+    line = _json_formatter().format(record)
+    fields: dict[str, Any] = json.loads(line)
+    assert (fields["user_id"], fields["key_id"], fields["key_name"]) == (user_id, None, None)
+    assert "Anna" not in line and token not in line and token.split(".")[1] not in line
+    assert f"user:{user_id}" in record.getMessage()

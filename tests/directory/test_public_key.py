@@ -119,8 +119,15 @@ def test_public_agenda_items_and_decisions(
     assert public.get(f"/api/v1/agenda-items/{open_item['id']}").status_code == 200
     assert_problem(public.get(f"/api/v1/agenda-items/{closed_item['id']}"), 404)
 
-    # the body's calendar feed: public items only, as for every key
-    feed = public.get(
+    # the calendar feeds hold every meeting's location and online link: not for a public
+    # key (as the meetings' JSON is not); a reader's feed shows public items only
+    for feed_path in (
+        f"/api/v1/bodies/{board['id']}/meetings.ics",
+        f"/api/v1/meetings/{meeting['id']}.ics",
+        "/api/v1/calendar.ics",
+    ):
+        assert_problem(public.get(feed_path), 403)
+    feed = reader.get(
         f"/api/v1/bodies/{board['id']}/meetings.ics",
         params={"from": "2029-01-01", "to": "2031-01-01"},
     )

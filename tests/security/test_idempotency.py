@@ -267,16 +267,35 @@ def test_a_new_api_keys_secret_is_never_stored(admin: ApiClient, db: DbSession) 
     assert _keys(db) == []
 
 
+def test_a_new_calendar_token_is_never_stored(
+    sign_in: Callable[..., str], client_for: Callable[[str], ApiClient], db: DbSession
+) -> None:
+    person = client_for(sign_in(Role.reader, "anna"))
+    secrets = set()
+    for _ in range(2):
+        issued = person.post("/api/v1/me/calendar-token", headers={"Idempotency-Key": "k"})
+        assert issued.status_code == 201, issued.text
+        assert "idempotent-replayed" not in issued.headers
+        secrets.add(issued.json()["secret"])
+    assert len(secrets) == 2 and _keys(db) == []
+
+
 def test_the_contract_documents_the_header_on_every_post(app: FastAPI) -> None:
     schema = app.openapi()
     assert all(
         p["name"] != "Idempotency-Key"
         for p in schema["paths"]["/api/v1/api-keys"]["post"].get("parameters", [])
     )
+    secrets = {"/api/v1/api-keys", "/api/v1/me/calendar-token"}
+    for path in secrets:
+        assert all(
+            p["name"] != "Idempotency-Key"
+            for p in schema["paths"][path]["post"].get("parameters", [])
+        )
     posts = [
         ops["post"]
         for path, ops in schema["paths"].items()
-        if "post" in ops and path != "/api/v1/api-keys"
+        if "post" in ops and path not in secrets
     ]
     assert len(posts) >= 8
     for operation in posts:
