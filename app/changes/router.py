@@ -28,6 +28,8 @@ RESOURCES = (
     "membership",
     "organization",
     "plan",
+    "role_mapping",
+    "user",
 )
 
 

@@ -62,7 +62,7 @@ def test_calendar_keys_open_only_feeds(
 
 
 # What a public key may read (issue 13): the directory, the code lists, agenda items and
-# decisions (filtered to public ones by the routes). Everything else is 403.
+# decisions (filtered to public ones by the routes), and /me. Everything else is 403.
 PUBLIC_READS = {
     "/api/v1/contacts",
     "/api/v1/contacts/{contact_id}",
@@ -76,6 +76,7 @@ PUBLIC_READS = {
     "/api/v1/agenda-items/{item_id}",
     "/api/v1/decisions",
     "/api/v1/decisions/{decision_id}",
+    "/api/v1/me",  # who the caller is (any key or person; issue 12)
 }
 
 
