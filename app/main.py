@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.changes.router import router as changes_router
+from app.core.concurrency import InFlightLimit
 from app.core.config import Settings, get_settings
 from app.core.contract import finish_contract
 from app.core.db import engine_options, make_engine, make_read_sessionmaker, make_sessionmaker
@@ -201,6 +202,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.add_middleware(Idempotency)
     # inside CORS, so that a browser can read a 413
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.max_in_flight:
+        # outside the body limit and everything that reads or answers: a request waits here
+        # before any work is done for it
+        app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         description="PostgreSQL connections each worker keeps open (plus up to 10 more under "
         "load); a request holds one from its first query to its end.",
     )
+    max_in_flight: int = Field(
+        default=8,
+        ge=0,
+        le=1000,
+        description="Requests one worker works on at once (the rest wait in arrival order; "
+        "health probes pass by); 0: no limit.",
+    )
     key_cache_seconds: float = Field(
         default=5,
         ge=0,
