@@ -448,6 +448,17 @@ async def get_decision(
 _PUBLIC_ITEMS = select(AgendaItem.id).where(AgendaItem.public)
 
 
+async def public_decision_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `ids` were made on a public agenda item (what a public key may see)."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    stmt = select(Decision.id).where(
+        Decision.id.in_(wanted), Decision.agenda_item_id.in_(_PUBLIC_ITEMS)
+    )
+    return set(await session.scalars(stmt))
+
+
 async def decision_is_public(session: AsyncSession, decision: Decision) -> bool:
     """Whether the decision was made on a public agenda item."""
     if decision.agenda_item_id is None:

@@ -1,15 +1,17 @@
 """HTTP routes for agenda items."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFound, responses
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
-from app.core.security import EditorKey, PublicKey
+from app.core.security import EditorKey, Principal, PublicKey
 from app.meetings import agenda, drafts, minutes, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
 from app.meetings.models import AgendaItem
@@ -50,9 +52,27 @@ async def list_agenda_items(
     public key gets the public items only."""
     stmt = repository.agenda_query(ctx.meeting.id, page, public_only=key.is_public)
     rows, total = await fetch_page(session, stmt, page)
-    return page_response(
-        request, [AgendaItemRead.model_validate(i) for i in rows], total, page, fields
+    return page_response(request, await _present(session, key, rows), total, page, fields)
+
+
+async def _present(
+    session: AsyncSession, key: Principal, items: Sequence[AgendaItem]
+) -> list[AgendaItemRead]:
+    """Items as a key may see them: a public key sees only the source decisions that are
+    public themselves (made on a public item), not even the ids of the others (one query
+    for the page)."""
+    reads = [AgendaItemRead.model_validate(i) for i in items]
+    if not key.is_public:
+        return reads
+    shown = await repository.public_decision_ids(
+        session, (d for r in reads for d in r.source_decision_ids)
     )
+    return [
+        r.model_copy(
+            update={"source_decision_ids": [d for d in r.source_decision_ids if d in shown]}
+        )
+        for r in reads
+    ]
 
 
 @router.post(
@@ -113,6 +133,7 @@ async def draft_agenda(session: SessionDep, key: EditorKey, ctx: MeetingDep) -> 
 )
 async def get_agenda_item(
     request: Request,
+    session: SessionDep,
     key: PublicKey,
     ctx: ItemDep,
     fields: Annotated[Fields, Depends(select_fields(AgendaItemRead))],
@@ -120,7 +141,8 @@ async def get_agenda_item(
     """One agenda item (a public key: a public one only, else 404)."""
     if key.is_public and not ctx.item.public:
         raise NotFound(f"No agenda item with id {ctx.item.id}.")
-    return resource_response(request, AgendaItemRead.model_validate(ctx.item), fields=fields)
+    [item] = await _present(session, key, [ctx.item])
+    return resource_response(request, item, fields=fields)
 
 
 @router.patch(

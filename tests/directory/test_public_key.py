@@ -143,6 +143,49 @@ def test_public_agenda_items_and_decisions(
         assert reader.get(f"/api/v1/decisions/{other['id']}").status_code == 200
 
 
+def test_a_public_item_shows_only_public_source_decisions(
+    editor: ApiClient, reader: ApiClient, public: ApiClient
+) -> None:
+    # a report item ("Orientering fra Styregruppen") made public carries the steering
+    # group's decisions; only those made on a public item of their own are shown to a
+    # public key, not even the ids of the others
+    plan = f.plan(editor)
+    board = f.body(editor, plan["id"], "board", name="Bestyrelsen")
+    steering = f.steering_group(editor, plan["id"], board["id"])
+    own = f.meeting(editor, steering["id"], 1)
+    own_items = f"/api/v1/meetings/{own['id']}/agenda-items"
+    shown_on = create(editor, own_items, {"title": "Lektiecafé", "public": True})
+    hidden_on = create(editor, own_items, {"title": "Personale", "public": False})
+    board_meeting = f.meeting(editor, board["id"], 7)
+    shown = f.decision(
+        editor,
+        steering["id"],
+        title="Lektiecafé",
+        meeting_id=own["id"],
+        agenda_item_id=shown_on["id"],
+    )
+    hidden = f.decision(
+        editor,
+        steering["id"],
+        title="Personale",
+        meeting_id=own["id"],
+        agenda_item_id=hidden_on["id"],
+    )
+    items = f"/api/v1/meetings/{board_meeting['id']}/agenda-items"
+    [report] = [i for i in reader.get(items).json()["items"] if i["source_decision_ids"]]
+    assert sorted(report["source_decision_ids"]) == sorted([shown["id"], hidden["id"]])
+    made_public = editor.patch(f"/api/v1/agenda-items/{report['id']}", json={"public": True})
+    assert made_public.status_code == 200, made_public.text
+
+    [listed] = public.get(items).json()["items"]
+    assert listed["id"] == report["id"] and listed["source_decision_ids"] == [shown["id"]]
+    one = public.get(f"/api/v1/agenda-items/{report['id']}").json()
+    assert one["source_decision_ids"] == [shown["id"]]
+    # a reader still sees both
+    both = reader.get(f"/api/v1/agenda-items/{report['id']}").json()["source_decision_ids"]
+    assert sorted(both) == sorted([shown["id"], hidden["id"]])
+
+
 def test_what_a_public_key_may_not_read(
     editor: ApiClient, public: ApiClient, db: DbSession
 ) -> None:
