@@ -48,7 +48,7 @@ _RANK = {Role.calendar: 0, Role.public: 1, Role.reader: 2, Role.editor: 3, Role.
 
 
 def role_rank(role: Role) -> int:
-    """Order of roles by rights: calendar < reader < editor < admin."""
+    """Order of roles by rights: calendar < public < reader < editor < admin."""
     return _RANK[role]
 
 
