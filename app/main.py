@@ -26,6 +26,7 @@ from app.core.limits import BodySizeLimit
 from app.core.metrics import install_metrics, worker_exit
 from app.core.observability import REQUEST_ID_HEADER, configure_logging, install_request_context
 from app.core.oidc import OidcVerifier
+from app.core.pgread import HeldConnections
 from app.core.query import refuse_unknown_query
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         gc.set_threshold(50_000, 50, 100)
         yield
         worker_exit()
+        if app.state.held_reads is not None:
+            await app.state.held_reads.close()
         if owned_engine:  # an engine passed in (tests) belongs to the caller
             await app_engine.dispose()
 
@@ -151,6 +154,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = app_engine
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
+    # PostgreSQL writes the hottest reads' JSON itself (core/pgread.py); on connections this
+    # worker holds, unless the app was given an engine (tests: their connection instead)
+    app.state.json_reads = app_engine.dialect.name == "postgresql"
+    app.state.held_reads = (
+        HeldConnections(settings.database_url, settings.max_in_flight or settings.db_pool_size)
+        if app.state.json_reads and owned_engine
+        else None
+    )
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     # signed-in people, by a digest of their token: as long as keys (a token's claims do not
     # change; a role-mapping write clears it on this worker)

@@ -68,6 +68,21 @@ def resource_response(
         body = model.model_dump_json().encode()
     else:
         body = model.__pydantic_serializer__.to_json(model, include=set(fields))
+    return json_resource_response(
+        request, body, status_code=status_code, location=location, headers=headers
+    )
+
+
+def json_resource_response(
+    request: Request,
+    body: bytes,
+    *,
+    status_code: int = 200,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """`resource_response` for a body already written as JSON (by PostgreSQL,
+    `core/jsonsql.py`, or by pydantic): its ETag, 304 on a matching If-None-Match."""
     etag = etag_of(body)
     out_headers = {"ETag": etag, **(headers or {})}
     if location:

@@ -58,20 +58,25 @@ def _total_subquery(stmt: Select[Any]) -> Any:
     )
 
 
-async def count(session: AsyncSession, stmt: Select[Any]) -> int:
-    """How many rows a list statement matches."""
-    return (
-        await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    )
+async def count(
+    session: AsyncSession, stmt: Select[Any], bind: dict[str, Any] | None = None
+) -> int:
+    """How many rows a list statement matches (`bind`: its bind parameters' values)."""
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return await session.scalar(counted, bind) or 0
 
 
 async def _total(
-    session: AsyncSession, counted: Select[Any], params: PageParams, rows: Sequence[Any]
+    session: AsyncSession,
+    counted: Select[Any],
+    params: PageParams,
+    rows: Sequence[Any],
+    bind: dict[str, Any] | None = None,
 ) -> int:
     if rows:
         return int(rows[0].total)
     # an empty page: the list is empty, or the page lies past its end (count it then)
-    return await count(session, counted) if params.offset else 0
+    return await count(session, counted, bind) if params.offset else 0
 
 
 async def fetch_page(
@@ -109,7 +114,7 @@ async def fetch_row_page(
     counted = stmt if counted is None else counted
     paged = stmt.add_columns(_total_subquery(counted)).limit(params.limit).offset(params.offset)
     rows = list(await session.execute(paged, bind))
-    return rows, await _total(session, counted, params, rows)
+    return rows, await _total(session, counted, params, rows, bind)
 
 
 def page_url(request: Request, offset: int) -> str:
@@ -148,14 +153,20 @@ def page_response(
     fields; the envelope stays whole.
     """
     include = None if fields is None else set(fields)  # pydantic-core's type: a set
-    body = b"".join(
-        [
-            b'{"items":[',
-            b",".join(
-                item.__pydantic_serializer__.to_json(item, include=include) for item in items
-            ),
-            b'],"total":%d,"limit":%d,"offset":%d}' % (total, params.limit, params.offset),
-        ]
+    joined = b",".join(
+        item.__pydantic_serializer__.to_json(item, include=include) for item in items
+    )
+    return json_page_response(request, joined, total, params)
+
+
+def json_page_response(request: Request, items: bytes, total: int, params: PageParams) -> Response:
+    """The list envelope around items already written as JSON (joined by commas), with
+    `Link`: what `page_response` sends, for the pages PostgreSQL writes (`core/jsonsql.py`)."""
+    body = b'{"items":[%b],"total":%d,"limit":%d,"offset":%d}' % (
+        items,
+        total,
+        params.limit,
+        params.offset,
     )
     response = Response(body, media_type="application/json")
     set_link_header(request, response, params, total)

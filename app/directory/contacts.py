@@ -12,10 +12,12 @@ from app.changes import service as changes
 from app.core import idempotency
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.fields import Fields
 from app.core.pagination import PageParams
+from app.core.pgread import HeldConnections
 from app.core.security import Principal
 from app.core.writes import delete_or_conflict
-from app.directory import repository, text
+from app.directory import reads, repository, text
 from app.directory.models import Contact, Organization
 from app.directory.repository import ContactFilters, Seat
 from app.directory.schemas import ContactCreate, ContactRead, ContactUpdate, Visibility
@@ -131,6 +133,21 @@ async def read_by_id(
     return present(row, principal, () if principal.is_public else row.seats)
 
 
+async def read_json(
+    session: AsyncSession,
+    held: HeldConnections | None,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    fields: Fields,
+) -> bytes:
+    """`read_by_id` as JSON written by PostgreSQL (`directory/reads.py`): one query."""
+    values = repository.contact_values(principal, repository.ContactFilters(), local_today())
+    found = await reads.contact(session, held, principal, contact_id, values, fields)
+    if found is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    return found
+
+
 # Up to this many matches, a search counts and sorts its matches in one query (found through
 # the trigram index); beyond, matches are dense enough that counting them and walking the
 # sort index finds a page sooner.
@@ -156,20 +173,21 @@ async def list_page(
     """
     _check_filters(principal, filters)
     day = local_today()
-    conds = repository.contact_conditions(principal, filters, day)
-    words = repository.search_words(filters)
+    shape = repository.contact_shape(principal, filters)
+    conds = repository.contact_conditions(shape)
+    values = repository.contact_values(principal, filters, day)
     found = (
         await repository.search_page(
-            session, conds, params, SEARCH_SORT_MAX, repository.contact_rank(filters)
+            session, conds, values, params, SEARCH_SORT_MAX, repository.contact_rank(shape)
         )
-        if words
+        if shape.words
         else None
     )
     if found is None:
         found = await (
-            repository.broad_search_page(session, conds, params, words)
-            if words
-            else repository.list_contact_rows(session, conds, params)
+            repository.broad_search_page(session, conds, values, params, shape.words)
+            if shape.words
+            else repository.list_contact_rows(session, conds, values, params)
         )
     rows, total = found
     ids = [] if principal.is_public else [c.id for c in rows]  # no memberships for public
@@ -177,14 +195,39 @@ async def list_page(
     return [present(c, principal, _seat_dicts(seats.get(c.id, []))) for c in rows], total
 
 
+async def list_json(
+    session: AsyncSession,
+    held: HeldConnections | None,
+    principal: Principal,
+    filters: ContactFilters,
+    params: PageParams,
+    fields: Fields,
+) -> tuple[bytes, int]:
+    """`list_page` as JSON written by PostgreSQL (`directory/reads.py`): one query (two for
+    a broad search), the memberships included."""
+    _check_filters(principal, filters)
+    shape = repository.contact_shape(principal, filters)
+    values = repository.contact_values(principal, filters, local_today())
+    return await reads.page(
+        session, held, principal, shape, values, params, fields, SEARCH_SORT_MAX
+    )
+
+
 async def export_all(
     session: AsyncSession, principal: Principal, filters: ContactFilters
 ) -> list[ContactRead]:
     """Every matching contact, for the exports (memberships are not exported)."""
     _check_filters(principal, filters)
-    conds = repository.contact_conditions(principal, filters, local_today())
-    rank = repository.contact_rank(filters)
-    rows = await repository.list_contacts(session, conds, filter_first=bool(rank), rank=rank)
+    shape = repository.contact_shape(principal, filters)
+    values = repository.contact_values(principal, filters, local_today())
+    rank = repository.contact_rank(shape)
+    rows = await repository.list_contacts(
+        session,
+        repository.contact_conditions(shape),
+        values,
+        filter_first=bool(rank),
+        rank=rank,
+    )
     return [present(c, principal) for c in rows]
 
 

@@ -28,7 +28,7 @@ from app.core.security import Principal
 from app.core.sqljson import json_list
 from app.directory.models import Contact, Organization
 from app.directory.text import like_escape, query_words, tag_pattern
-from app.governance.access import plan_filter
+from app.governance.access import in_plans
 from app.governance.models import Body, Membership
 
 
@@ -80,8 +80,9 @@ def organizations_query(
     stmt = stmt.where(*matching(Organization.search_text, words))
     if params.modified_since is not None:
         stmt = stmt.where(Organization.updated_at >= params.modified_since)
-    first = [relevance(Organization.search_name, words)] if words else []
-    return stmt.order_by(*first, Organization.sort_name, Organization.id)
+    first = [relevance(Organization.search_name, len(words))] if words else []
+    stmt = stmt.order_by(*first, Organization.sort_name, Organization.id)
+    return stmt.params(word_values(words)) if words else stmt
 
 
 # ---- search ------------------------------------------------------------------------------
@@ -93,15 +94,29 @@ def matching(column: Any, words: Sequence[str]) -> list[ColumnElement[bool]]:
     return [column.like(f"%{like_escape(w)}%", escape="\\") for w in words]
 
 
-def name_prefix(name_words: Any, words: Sequence[str]) -> ColumnElement[bool]:
-    """Every word begins a word of the name: the matches that rank 0 or 1."""
-    return and_(*(name_words.like(f"% {like_escape(w)}%", escape="\\") for w in words))
+def word_values(words: Sequence[str]) -> dict[str, str]:
+    """The LIKE patterns of the search words: `w0`… (anywhere), `exact0`… (a whole word of
+    a name), `prefix0`… (the start of one)."""
+    values: dict[str, str] = {}
+    for i, word in enumerate(words):
+        escaped = like_escape(word)
+        values[f"w{i}"] = f"%{escaped}%"
+        values[f"exact{i}"] = f"% {escaped} %"
+        values[f"prefix{i}"] = f"% {escaped}%"
+    return values
 
 
-def relevance(name_words: Any, words: Sequence[str]) -> ColumnElement[int]:
-    """0 when every word is a whole word of the name, 1 when each begins one, else 2 (the
-    words matched elsewhere: title, organisation, e-mail …). Computed for matches only."""
-    exact = and_(*(name_words.like(f"% {like_escape(w)} %", escape="\\") for w in words))
+def name_prefix(name_words: Any, words: int) -> ColumnElement[bool]:
+    """Every word begins a word of the name (bind parameters `prefix0`…): the matches that
+    rank 0 or 1."""
+    return and_(*(name_words.like(bindparam(f"prefix{i}"), escape="\\") for i in range(words)))
+
+
+def relevance(name_words: Any, words: int) -> ColumnElement[int]:
+    """0 when every word is a whole word of the name (`exact0`…), 1 when each begins one,
+    else 2 (the words matched elsewhere: title, organisation, e-mail …). Computed for
+    matches only."""
+    exact = and_(*(name_words.like(bindparam(f"exact{i}"), escape="\\") for i in range(words)))
     return case((exact, 0), (name_prefix(name_words, words), 1), else_=2)
 
 
@@ -134,51 +149,103 @@ async def get_contact(session: AsyncSession, contact_id: uuid.UUID) -> Contact |
     return await session.scalar(_CONTACT_BY_ID, {"id": contact_id})
 
 
-def _current(today: date) -> ColumnElement[bool]:
-    start_ok = Membership.start_date.is_(None) | (Membership.start_date <= today)
-    end_ok = Membership.end_date.is_(None) | (Membership.end_date >= today)
+def _current() -> ColumnElement[bool]:
+    """A membership current on the bind parameter `today`."""
+    start_ok = Membership.start_date.is_(None) | (Membership.start_date <= bindparam("today"))
+    end_ok = Membership.end_date.is_(None) | (Membership.end_date >= bindparam("today"))
     return start_ok & end_ok
 
 
-def contact_conditions(
-    principal: Principal, filters: ContactFilters, today: date
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses of the contact list (shared by the count, the page and the exports)."""
+@dataclass(frozen=True)
+class ContactShape:
+    """What a contact list request filters by and what its caller sees, without the values:
+    the shape picks a statement (on PostgreSQL built and compiled once per shape,
+    `directory/reads.py`), `contact_values` gives its bind parameters."""
+
+    public: bool
+    limited: bool  # the caller's plans are a list (memberships of other plans stay hidden)
+    archived: bool  # archived contacts included
+    words: int
+    organization_id: bool = False
+    organization_kind: bool = False
+    responsibility: bool = False
+    body_id: bool = False
+    role: bool = False
+    since: bool = False
+
+
+def contact_shape(principal: Principal, filters: ContactFilters) -> ContactShape:
+    """The shape of a contact list request."""
+    return ContactShape(
+        public=principal.is_public,
+        limited=principal.plan_ids is not None,
+        archived=filters.include_archived and not principal.is_public,
+        words=len(search_words(filters)),
+        organization_id=filters.organization_id is not None,
+        organization_kind=filters.organization_kind is not None,
+        responsibility=bool(filters.responsibility),
+        body_id=filters.body_id is not None,
+        role=filters.role is not None,
+        since=filters.modified_since is not None,
+    )
+
+
+def contact_values(principal: Principal, filters: ContactFilters, today: date) -> dict[str, Any]:
+    """The bind parameters of `contact_conditions` (and of `seats_of`) for a request."""
+    values: dict[str, Any] = {"today": today}
+    if principal.plan_ids is not None:
+        values["plans"] = list(principal.plan_ids)
+    values.update(word_values(search_words(filters)))
+    optional = {
+        "organization_id": filters.organization_id,
+        "organization_kind": filters.organization_kind,
+        "responsibility": tag_pattern(filters.responsibility) if filters.responsibility else None,
+        "body_id": filters.body_id,
+        "role": filters.role,
+        "since": filters.modified_since,
+    }
+    values.update((name, value) for name, value in optional.items() if value is not None)
+    return values
+
+
+def _words(column: Any, shape: ContactShape) -> list[ColumnElement[bool]]:
+    return [column.like(bindparam(f"w{i}"), escape="\\") for i in range(shape.words)]
+
+
+def contact_conditions(shape: ContactShape, *, array: bool = False) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the contact list (shared by the count, the page and the exports),
+    with bind parameters named as `contact_values` names them. `array`: see `in_plans`."""
     conds: list[ColumnElement[bool]] = []
-    if not filters.include_archived or principal.is_public:
+    if not shape.archived:
         # written so that it matches ix_contacts_active_sort's predicate on both databases
         conds.append(~Contact.archived)
-    words = query_words(filters.q) if filters.q else []
-    conds.extend(matching(Contact.search_text, words))
-    if principal.is_public:
+    conds.extend(_words(Contact.search_text, shape))
+    if shape.public:
         # the words must match what a public key sees: found through search_text's index,
         # checked against the text without partnership e-mails and phones
-        conds.extend(matching(Contact.search_public, words))
-    if filters.organization_id is not None:
-        conds.append(Contact.organization_id == filters.organization_id)
-    if filters.organization_kind is not None:
-        kinds = select(Organization.id).where(Organization.kind == filters.organization_kind)
+        conds.extend(_words(Contact.search_public, shape))
+    if shape.organization_id:
+        conds.append(Contact.organization_id == bindparam("organization_id"))
+    if shape.organization_kind:
+        kinds = select(Organization.id).where(Organization.kind == bindparam("organization_kind"))
         conds.append(Contact.organization_id.in_(kinds))
-    if filters.responsibility:
-        pattern = tag_pattern(filters.responsibility)
-        conds.append(Contact.responsibility_tags.like(pattern, escape="\\"))
-    if filters.body_id is not None or filters.role is not None:
+    if shape.responsibility:
+        conds.append(Contact.responsibility_tags.like(bindparam("responsibility"), escape="\\"))
+    if shape.body_id or shape.role:
         seat = (
             select(Membership.id)
             .join(Body, Body.id == Membership.body_id)
-            .where(
-                Membership.contact_id == Contact.id,
-                _current(today),
-                plan_filter(principal, Body.plan_id),
-            )
+            .where(Membership.contact_id == Contact.id, _current())
         )
-        if filters.body_id is not None:
-            seat = seat.where(Membership.body_id == filters.body_id)
-        if filters.role is not None:
-            seat = seat.where(Membership.role == filters.role)
+        if shape.limited:
+            seat = seat.where(in_plans(Body.plan_id, array=array))
+        if shape.body_id:
+            seat = seat.where(Membership.body_id == bindparam("body_id"))
+        if shape.role:
+            seat = seat.where(Membership.role == bindparam("role"))
         conds.append(seat.exists())
-    if filters.modified_since is not None:
-        conds.append(Contact.updated_at >= filters.modified_since)
+    if shape.since:
+        conds.append(Contact.updated_at >= bindparam("since"))
     return conds
 
 
@@ -187,10 +254,9 @@ def search_words(filters: ContactFilters) -> list[str]:
     return query_words(filters.q) if filters.q else []
 
 
-def contact_rank(filters: ContactFilters) -> list[ColumnElement[int]]:
+def contact_rank(shape: ContactShape) -> list[ColumnElement[int]]:
     """What a search orders by before the list's order: exact name matches first."""
-    words = search_words(filters)
-    return [relevance(Contact.search_name, words)] if words else []
+    return [relevance(Contact.search_name, shape.words)] if shape.words else []
 
 
 def contacts_query(
@@ -225,19 +291,25 @@ _CONTACT_ROW = (
 )
 
 
-def _seats_json(limited: bool) -> Any:
+SEAT_ORDER = (Body.name_folded, Body.id, Membership.role, Membership.id)
+"""The order of a contact's seats: by body name."""
+
+
+def seats_of(columns: Sequence[Any], *, limited: bool, array: bool = False) -> Select[Any]:
+    """`columns` of the current seats of the outer query's contact (bind parameters `today`
+    and, when `limited`, `plans`), in `SEAT_ORDER`."""
     seats = (
-        select(Membership.body_id, Body.name.label("body_name"), Membership.role)
+        select(*columns)
+        .select_from(Membership)
         .join(Body, Body.id == Membership.body_id)
-        .where(
-            Membership.contact_id == Contact.id,
-            Membership.start_date.is_(None) | (Membership.start_date <= bindparam("today")),
-            Membership.end_date.is_(None) | (Membership.end_date >= bindparam("today")),
-        )
-        .order_by(Body.name_folded, Body.id, Membership.role, Membership.id)
+        .where(Membership.contact_id == Contact.id, _current())
     )
-    if limited:
-        seats = seats.where(Body.plan_id.in_(bindparam("plans", expanding=True)))
+    return seats.where(in_plans(Body.plan_id, array=array)) if limited else seats
+
+
+def _seats_json(limited: bool) -> Any:
+    columns = (Membership.body_id, Body.name.label("body_name"), Membership.role)
+    seats = seats_of(columns, limited=limited).order_by(*SEAT_ORDER)
     return json_list(seats, correlate=Contact).label("seats")
 
 
@@ -269,6 +341,7 @@ async def contact_row(
 async def list_contact_rows(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
+    values: dict[str, Any],
     params: PageParams,
 ) -> tuple[list[Row[Any]], int]:
     """One page of matching contacts as plain rows (`_CONTACT_ROW`) and the total, in one
@@ -281,14 +354,15 @@ async def list_contact_rows(
         .order_by(Contact.sort_family, Contact.sort_given, Contact.id)
     )
     counted = select(Contact.id).where(*conds)
-    return await fetch_row_page(session, stmt, params, counted=counted)
+    return await fetch_row_page(session, stmt, params, values, counted=counted)
 
 
 async def broad_search_page(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
+    values: dict[str, Any],
     params: PageParams,
-    words: Sequence[str],
+    words: int,
 ) -> tuple[list[Row[Any]], int]:
     """A page of a search with many matches (more than `search_page` sorts), relevance first,
     and its total, in one query, without ranking and sorting every match.
@@ -331,16 +405,17 @@ async def broad_search_page(
         .outerjoin(Organization, Organization.id == Contact.organization_id)
         .order_by(page.c.rank, *order)
     )
-    rows: list[Row[Any]] = list(await session.execute(stmt))
+    rows: list[Row[Any]] = list(await session.execute(stmt, values))
     if rows:
         return rows, int(rows[0].total)
     # an empty page: nothing matches, or the page lies past the end (count it then)
-    return rows, (await session.scalar(counted) or 0) if params.offset else 0
+    return rows, (await session.scalar(counted, values) or 0) if params.offset else 0
 
 
 async def list_contacts(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
+    values: dict[str, Any],
     params: PageParams | None = None,
     *,
     filter_first: bool = False,
@@ -350,12 +425,13 @@ async def list_contacts(
     stmt = contacts_query(conds, filter_first=filter_first, rank=rank)
     if params is not None:
         stmt = stmt.limit(params.limit).offset(params.offset)
-    return list(await session.scalars(stmt))
+    return list(await session.scalars(stmt, values))
 
 
 async def search_page(
     session: AsyncSession,
     conds: Sequence[ColumnElement[bool]],
+    values: dict[str, Any],
     params: PageParams,
     cap: int,
     rank: Sequence[ColumnElement[int]] = (),
@@ -388,7 +464,7 @@ async def search_page(
         .outerjoin(Organization, Organization.id == Contact.organization_id)
         .order_by(ranked.c.rank, Contact.sort_family, Contact.sort_given, Contact.id)
     )
-    rows: list[Row[Any]] = list(await session.execute(stmt))
+    rows: list[Row[Any]] = list(await session.execute(stmt, values))
     if not rows or rows[0].total > cap:
         return None
     return rows, int(rows[0].total)

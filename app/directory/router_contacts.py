@@ -20,8 +20,8 @@ from app.core.errors import (
     responses,
 )
 from app.core.fields import Fields, page_model, read_model, select_fields
-from app.core.http import check_if_match, resource_response
-from app.core.pagination import PageDep, page_response
+from app.core.http import check_if_match, json_resource_response, resource_response
+from app.core.pagination import PageDep, json_page_response, page_response
 from app.core.schemas import QueryDatetime
 from app.core.security import AdminKey, EditorKey, PublicKey
 from app.directory import contacts, exports, repository
@@ -273,9 +273,14 @@ async def list_contacts(
     Each contact carries its current memberships (of the key's plans). A page takes the
     same few queries whatever its size.
     """
-    items, total = await contacts.list_page(
-        session, key, _with_since(filters, page.modified_since), page
-    )
+    filters = _with_since(filters, page.modified_since)
+    state = request.app.state
+    if state.json_reads:
+        body, total = await contacts.list_json(
+            session, state.held_reads, key, filters, page, fields
+        )
+        return json_page_response(request, body, total, page)
+    items, total = await contacts.list_page(session, key, filters, page)
     return page_response(request, items, total, page, fields)
 
 
@@ -313,6 +318,10 @@ async def get_contact(
     fields: Annotated[Fields, Depends(select_fields(ContactRead))],
 ) -> Response:
     """One contact, with its current memberships in bodies of the key's plans."""
+    state = request.app.state
+    if state.json_reads:
+        body = await contacts.read_json(session, state.held_reads, key, contact_id, fields)
+        return json_resource_response(request, body)
     return resource_response(
         request, await contacts.read_by_id(session, key, contact_id), fields=fields
     )

@@ -2,17 +2,18 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from app.core.pagination import PageParams, fetch_row_page
 from app.core.security import Principal
 from app.directory.models import Contact
-from app.governance.access import plan_filter
+from app.governance.access import in_plans, plan_filter
 from app.governance.models import Body, Plan
 from app.meetings.enums import (
     HELD_STATUSES,
@@ -148,11 +149,11 @@ _ATTENDEES = (
 
 
 async def meetings_page(
-    session: AsyncSession, stmt: Select[Any], params: PageParams
+    session: AsyncSession, stmt: Select[Any], values: dict[str, Any], params: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of `meetings_query` as plain data (with `attendee_ids`) and its total: three
-    queries whatever the page size (page, total, the page's attendees)."""
-    rows, total = await fetch_row_page(session, stmt, params)
+    """A page of `meetings_query` as plain data (with `attendee_ids`) and its total: two
+    queries whatever the page size (page and total, the page's attendees)."""
+    rows, total = await fetch_row_page(session, stmt, params, values)
     attendees: dict[uuid.UUID, list[uuid.UUID]] = {row.id: [] for row in rows}
     if rows:
         for meeting_id, contact_id in await session.execute(_ATTENDEES, {"ids": list(attendees)}):
@@ -160,38 +161,96 @@ async def meetings_page(
     return [{**row._mapping, "attendee_ids": attendees[row.id]} for row in rows], total
 
 
-def meetings_query(
-    principal: Principal,
-    params: PageParams,
-    *,
-    body_id: uuid.UUID | None = None,
-    plan_id: uuid.UUID | None = None,
-    mode: str | None = None,
-    status: str | None = None,
-    starts_from: datetime | None = None,
-    starts_before: datetime | None = None,
-) -> Select[Any]:
+@dataclass(frozen=True)
+class MeetingShape:
+    """Which filters a meeting list request has and whether its caller is limited to
+    plans, without the values (`meeting_values`): the shape picks the statement (on
+    PostgreSQL compiled once, `meetings/reads.py`)."""
+
+    limited: bool
+    body_id: bool = False
+    plan_id: bool = False
+    mode: bool = False
+    status: bool = False
+    starts_from: bool = False
+    starts_before: bool = False
+    since: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingFilters:
+    """What a meeting list filters by."""
+
+    body_id: uuid.UUID | None = None
+    plan_id: uuid.UUID | None = None
+    mode: str | None = None
+    status: str | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+    modified_since: datetime | None = None
+
+
+def meeting_shape(principal: Principal, filters: MeetingFilters) -> MeetingShape:
+    """The shape of a meeting list request."""
+    return MeetingShape(
+        limited=principal.plan_ids is not None,
+        body_id=filters.body_id is not None,
+        plan_id=filters.plan_id is not None,
+        mode=filters.mode is not None,
+        status=filters.status is not None,
+        starts_from=filters.starts_from is not None,
+        starts_before=filters.starts_before is not None,
+        since=filters.modified_since is not None,
+    )
+
+
+def meeting_values(principal: Principal, filters: MeetingFilters) -> dict[str, Any]:
+    """The bind parameters of `meeting_conditions` for a request."""
+    values: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("body_id", filters.body_id),
+            ("plan_id", filters.plan_id),
+            ("mode", filters.mode),
+            ("status", filters.status),
+            ("starts_from", filters.starts_from),
+            ("starts_before", filters.starts_before),
+            ("since", filters.modified_since),
+        )
+        if value is not None
+    }
+    if principal.plan_ids is not None:
+        values["plans"] = list(principal.plan_ids)
+    return values
+
+
+def meeting_conditions(shape: MeetingShape, *, array: bool = False) -> list[ColumnElement[bool]]:
+    """WHERE clauses of a meeting list (joined with its body), with bind parameters named
+    as `meeting_values` names them. `array`: see `directory.repository.in_plans`."""
+    conds: list[ColumnElement[bool]] = []
+    if shape.limited:
+        conds.append(in_plans(Body.plan_id, array=array))
+    columns: list[tuple[bool, ColumnElement[bool]]] = [
+        (shape.body_id, Meeting.body_id == bindparam("body_id")),
+        (shape.plan_id, Body.plan_id == bindparam("plan_id")),
+        (shape.mode, Meeting.mode == bindparam("mode")),
+        (shape.status, Meeting.status == bindparam("status")),
+        (shape.starts_from, Meeting.starts_at >= bindparam("starts_from")),
+        (shape.starts_before, Meeting.starts_at < bindparam("starts_before")),
+        (shape.since, Meeting.updated_at >= bindparam("since")),
+    ]
+    conds.extend(cond for present, cond in columns if present)
+    return conds
+
+
+def meetings_query(shape: MeetingShape) -> Select[Any]:
     """Meetings the key may see, as plain rows of their columns, ordered by start."""
-    stmt = (
+    return (
         select(*_MEETING_COLUMNS)
         .join(Body, Body.id == Meeting.body_id)
-        .where(plan_filter(principal, Body.plan_id))
+        .where(*meeting_conditions(shape))
+        .order_by(Meeting.starts_at, Meeting.id)
     )
-    if body_id is not None:
-        stmt = stmt.where(Meeting.body_id == body_id)
-    if plan_id is not None:
-        stmt = stmt.where(Body.plan_id == plan_id)
-    if mode is not None:
-        stmt = stmt.where(Meeting.mode == mode)
-    if status is not None:
-        stmt = stmt.where(Meeting.status == status)
-    if starts_from is not None:
-        stmt = stmt.where(Meeting.starts_at >= starts_from)
-    if starts_before is not None:
-        stmt = stmt.where(Meeting.starts_at < starts_before)
-    if params.modified_since is not None:
-        stmt = stmt.where(Meeting.updated_at >= params.modified_since)
-    return stmt.order_by(Meeting.starts_at, Meeting.id)
 
 
 async def next_open_meeting(

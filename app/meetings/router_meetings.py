@@ -11,16 +11,17 @@ from app.core.errors import (
     ITEM_READ_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    NotFound,
     responses,
 )
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, etag_of, resource_response
-from app.core.pagination import PageDep, PageParams, page_response
+from app.core.pagination import PageDep, PageParams, json_page_response, page_response
 from app.core.schemas import Instant
 from app.core.security import EditorKey, Principal, ReaderKey
-from app.meetings import meetings, repository, rotation, series
+from app.meetings import meetings, reads, repository, rotation, series
 from app.meetings.calendar import window
-from app.meetings.dependencies import BodyDep, MeetingDep
+from app.meetings.dependencies import BodyDep, MeetingDep, valid_body
 from app.meetings.enums import MeetingMode, MeetingStatus
 from app.meetings.models import Meeting
 from app.meetings.schemas import (
@@ -100,19 +101,34 @@ async def _list(
     start: date | datetime | None,
     end: date | datetime | None,
     fields: Fields,
+    body_route: bool = False,
 ) -> Response:
+    """A page of meetings. `body_route`: the body's own list, 404 when the key does not see
+    the body (checked in the page's query on PostgreSQL, by `body_to_read` on SQLite)."""
     lower, upper = window(start, end)
-    stmt = repository.meetings_query(
-        key,
-        page,
+    filters = repository.MeetingFilters(
         body_id=body_id,
         plan_id=plan_id,
-        mode=mode,
-        status=status,
+        mode=mode.value if mode is not None else None,
+        status=status.value if status is not None else None,
         starts_from=lower if start is not None else None,
         starts_before=upper if end is not None else None,
+        modified_since=page.modified_since,
     )
-    rows, total = await repository.meetings_page(session, stmt, page)
+    shape = repository.meeting_shape(key, filters)
+    values = repository.meeting_values(key, filters)
+    state = request.app.state
+    if state.json_reads:
+        items, total, found = await reads.page(
+            session, state.held_reads, shape, values, page, fields
+        )
+        if body_route and not found:
+            raise NotFound(f"No body with id {body_id}.")
+        return json_page_response(request, items, total, page)
+    if body_route and body_id is not None:
+        await valid_body(body_id, session, key)
+    stmt = repository.meetings_query(shape)
+    rows, total = await repository.meetings_page(session, stmt, values, page)
     return page_response(
         request, [MeetingRead.model_validate(m) for m in rows], total, page, fields
     )
@@ -279,7 +295,7 @@ async def list_body_meetings(
     request: Request,
     session: SessionDep,
     key: ReaderKey,
-    body: BodyDep,
+    body_id: uuid.UUID,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
     mode: MeetingMode | None = None,
@@ -293,13 +309,14 @@ async def list_body_meetings(
         session,
         key,
         page,
-        body_id=body.id,
+        body_id=body_id,
         plan_id=None,
         mode=mode,
         status=status,
         start=start,
         end=end,
         fields=fields,
+        body_route=True,
     )
 
 

@@ -1,6 +1,7 @@
 """Contact search, filters, order and the fixed number of queries per list."""
 
 import pytest
+from fastapi import FastAPI
 
 from tests.aio import ApiClient, DbSession
 from tests.conftest import QueryCounter
@@ -175,7 +176,11 @@ def test_modified_since(editor: ApiClient, reader: ApiClient) -> None:
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: ApiClient, reader: ApiClient, db: DbSession, count_queries: QueryCounter
+    app: FastAPI,
+    editor: ApiClient,
+    reader: ApiClient,
+    db: DbSession,
+    count_queries: QueryCounter,
 ) -> None:
     randers = municipality(editor)
     police = organization(editor, name="Østjyllands Politi", kind="police")
@@ -210,7 +215,9 @@ def test_list_runs_a_fixed_number_of_queries(
             assert listed["total"] == 20
             assert all(c["memberships"] for c in listed["items"])
         assert small == large, (extra, count_queries.statements)
-        assert large <= 4
+        # PostgreSQL: the key, then the page with its total and memberships as JSON
+        # (directory/reads.py); SQLite: the page with its total, then the memberships
+        assert large == 2 if app.state.json_reads else large <= 4
 
 
 def test_single_get_runs_a_fixed_number_of_queries(

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.changes.models import Change
@@ -419,7 +420,12 @@ def test_reader_cannot_write(reader: ApiClient, editor: ApiClient, board: dict[s
 
 
 def test_list_runs_a_fixed_number_of_queries(
-    editor: ApiClient, reader: ApiClient, board: dict[str, Any], db: DbSession, count_queries: Any
+    app: FastAPI,
+    editor: ApiClient,
+    reader: ApiClient,
+    board: dict[str, Any],
+    db: DbSession,
+    count_queries: Any,
 ) -> None:
     anna = f.contact(db)
     f.meeting(editor, board["id"], 0, attendee_ids=[str(anna)])
@@ -432,8 +438,9 @@ def test_list_runs_a_fixed_number_of_queries(
     count_queries.count = 0
     listed = reader.get("/api/v1/meetings")
     assert listed.json()["total"] == 12
-    # the key, the page with its total, the page's attendees
-    assert count_queries.count == one == 3
+    # the key, the page with its total, the page's attendees; on PostgreSQL the page is one
+    # query with its total and attendees, written as JSON (meetings/reads.py)
+    assert count_queries.count == one == (2 if app.state.json_reads else 3)
     count_queries.count = 0
     reader.get(f"/api/v1/meetings/{listed.json()['items'][0]['id']}")
     assert count_queries.count <= 3
