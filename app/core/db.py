@@ -1,5 +1,6 @@
 """Engine, sessions, the declarative base and portable column types."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -158,9 +159,16 @@ def _is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def compact_json(value: Any) -> str:
+    """How JSON columns are written: compact and UTF-8, as pydantic writes JSON, so that
+    PostgreSQL can send a stored list as it is (`directory/reads.py`)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     """A synchronous engine (Alembic, test set-up), SQLite made to behave (FKs, savepoints)."""
     url = sync_url(url)
+    kwargs.setdefault("json_serializer", compact_json)
     if _is_sqlite(url):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, **kwargs)
@@ -177,6 +185,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     SQLite's hooks are registered on `sync_engine`, which is where the pool's events fire.
     """
     url = async_url(url)
+    kwargs.setdefault("json_serializer", compact_json)
     if _is_sqlite(url):
         _ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)

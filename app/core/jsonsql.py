@@ -17,7 +17,8 @@ instead):
 - `timestamp`: `…T12:00:00.120000Z`, the microseconds left out when zero (pydantic's form
   of an aware UTC datetime);
 - `boolean`, `integer`; `obj` (an object, keys in model order); `nullable` (an object or
-  `null`); `agg_array` (rows of a correlated subquery, in order: `[]` when none).
+  `null`); `agg_array` (rows of a correlated subquery, in order: `[]` when none);
+  `stored` and `object_array` (a JSON column the app wrote compactly: sent as stored).
 
 Only code constants are written into the SQL as literals (keys); values are columns or
 bind parameters.
@@ -96,15 +97,11 @@ def agg_array(item: Json, *order_by: Any) -> Json:
     return func.coalesce(const("[") + joined + const("]"), const("[]"))
 
 
-def text_array(column_sql: str) -> Json:
-    """A JSON column holding a list of strings, rewritten compactly (`["a","b"]`).
-
-    `column_sql` is the qualified column as the query names it (a code constant)."""
-    sql = (
-        "(SELECT coalesce('[' || string_agg(to_json(x.v)::text, ',' ORDER BY x.n) || ']', '[]')"  # noqa: S608 (constants)
-        f" FROM json_array_elements_text({column_sql}) WITH ORDINALITY AS x(v, n))"
-    )
-    return literal_column(sql, Text)
+def stored(column_sql: str) -> Json:
+    """A JSON column as stored: the app writes JSON columns compactly, as pydantic writes
+    (`core/db.py compact_json`; migration 0011 rewrote older rows), so a list of strings
+    or of entries whose keys are in the model's order is sent as it is."""
+    return literal_column(f"({column_sql})::text", Text)
 
 
 def object_array(
@@ -115,23 +112,33 @@ def object_array(
     hide_values: Sequence[str] = (),
     hide_default: str = "",
 ) -> Json:
-    """A JSON column holding a list of objects with string values: each rewritten with
-    `keys` in that order; elements whose `hide` key (`hide_default` when missing) is one of
-    `hide_values` left out.
+    """A JSON column holding a list of objects with string values, written by the app with
+    `keys` in that order (`stored`), less the entries whose `hide` key (`hide_default` when
+    missing) is one of `hide_values`.
 
-    Every argument is a code constant."""
+    As stored when no entry is left out (a text search in the stored list finds none);
+    otherwise rewritten entry by entry. Every argument is a code constant."""
+    assert all(k.isidentifier() for k in (*keys, *([hide] if hide else [])))
+    assert all(v.isidentifier() for v in (*hide_values, *([hide_default] if hide else [])))
+    if not (hide and hide_values):
+        return stored(column_sql)
     members = " || ',' || ".join(
         f"'{'{' if i == 0 else ''}\"{key}\":' || coalesce(to_json(x.e->>'{key}')::text, 'null')"
         for i, key in enumerate(keys)
     )
-    assert all(k.isidentifier() for k in (*keys, *([hide] if hide else [])))
-    assert all(v.isidentifier() for v in (*hide_values, *([hide_default] if hide else [])))
-    where = ""
-    if hide and hide_values:
-        listed = ", ".join(f"'{v}'" for v in hide_values)
-        where = f" WHERE coalesce(x.e->>'{hide}', '{hide_default}') NOT IN ({listed})"
-    sql = (
+    listed = ", ".join(f"'{v}'" for v in hide_values)
+    where = f" WHERE coalesce(x.e->>'{hide}', '{hide_default}') NOT IN ({listed})"
+    rewritten = (
         f"(SELECT coalesce('[' || string_agg({members} || '}}', ',' ORDER BY x.n) || ']', '[]')"  # noqa: S608 (constants)
         f" FROM json_array_elements({column_sql}) WITH ORDINALITY AS x(e, n){where})"
     )
+    if hide_default in hide_values:
+        # an entry without the key is hidden too: always rewritten, never trusted as stored
+        return literal_column(rewritten, Text)
+    # an entry's hidden value can only appear as `"hide":"value"` (a JSON string holds no
+    # unescaped quote)
+    found = " OR ".join(
+        f'strpos(({column_sql})::text, \'"{hide}":"{v}"\') > 0' for v in hide_values
+    )
+    sql = f"(CASE WHEN {found} THEN {rewritten} ELSE ({column_sql})::text END)"
     return literal_column(sql, Text)

@@ -99,7 +99,7 @@ def contact_json(public: bool, restricted: bool, limited: bool, fields: Fields) 
                 hide_default="partnership",
             ),
         ),
-        ("responsibilities", js.text_array("contacts.responsibilities")),
+        ("responsibilities", js.stored("contacts.responsibilities")),
         ("notes", js.string(Contact.notes) if restricted else js.NULL),
         ("archived", js.boolean(Contact.archived)),
         ("erased", js.boolean(erased)),

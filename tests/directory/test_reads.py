@@ -11,16 +11,21 @@ pages past the end, `?fields=`, and callers of every role, limited to plans or n
 
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from app.core.security import Role
 from app.directory import contacts as contacts_service
 from app.directory.models import Contact
+from app.migrate import alembic_config
 from tests.aio import ApiClient, DbSession
+from tests.databases import IN_CI, fresh_database, postgres_available
 from tests.directory.contacts_support import add_body, contact, plan_with_body, seat
 from tests.helpers import organization
 
@@ -163,3 +168,49 @@ def test_postgresql_writes_what_pydantic_writes(
     for caller in callers:
         for url in ("?q=smith", "?q=smith&limit=2&offset=1", "?q=smith&offset=40", "?q=a"):
             _same(app, caller, "/api/v1/contacts" + url)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0011_stores_the_lists_as_the_api_writes_them(
+    backend: str, tmp_path: Path
+) -> None:
+    """Lists written before 0011 (spaced, keys in another order, defaults left out) are
+    rewritten compactly, keys in the API's order: what PostgreSQL then sends as stored."""
+    if backend == "postgresql" and (reason := postgres_available()):
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    legacy = {
+        "emails": '[{"visibility": "public", "address": "a@example.dk", "label": "home"},'
+        ' {"address": "b@example.dk"}]',
+        "phones": '[{"label": "mobile", "number": "+4512345601", "visibility": "restricted"}]',
+        "responsibilities": '["Tryghed", "Børn \\"og\\" unge"]',
+    }
+    with fresh_database(backend, tmp_path, migrate=False) as engine:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(connection=conn), "0010")
+            json_value = "CAST(:{} AS JSON)" if backend == "postgresql" else ":{}"
+            lists = ", ".join(json_value.format(name) for name in legacy)
+            insert = sa.text(
+                "INSERT INTO contacts (id, given_name, family_name, emails, phones, "
+                "responsibilities, archived, erased, search_text, search_public, "
+                "search_name, responsibility_tags, sort_family, sort_given, created_at, "
+                f"updated_at) VALUES (:id, 'A', 'B', {lists}, false, false, '', '', '', "
+                "'', 'b', 'a', :now, :now)"
+            ).bindparams(sa.bindparam("id", type_=sa.Uuid()))
+            conn.execute(insert, {"id": uuid.uuid4(), "now": datetime.now(UTC), **legacy})
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(connection=conn), "head")
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT CAST(emails AS TEXT), CAST(phones AS TEXT), "
+                    "CAST(responsibilities AS TEXT) FROM contacts"
+                )
+            ).one()
+    assert row[0] == (
+        '[{"address":"a@example.dk","label":"home","visibility":"public"},'
+        '{"address":"b@example.dk","label":"work","visibility":"partnership"}]'
+    )
+    assert row[1] == '[{"number":"+4512345601","label":"mobile","visibility":"restricted"}]'
+    assert row[2] == '["Tryghed","Børn \\"og\\" unge"]'
