@@ -31,6 +31,7 @@ from app.core.query import refuse_unknown_query
 from app.core.redaction import install_log_redaction
 from app.core.security import KeyCache
 from app.core.semantics import HeadAsGet, JsonBodiesOnly
+from app.core.totals import TotalCache
 from app.directory.router_contacts import router as contacts_router
 from app.directory.router_organizations import router as organizations_router
 from app.governance.router_bodies import router as bodies_router
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if app.state.json_reads and owned_engine
         else None
     )
+    app.state.totals = TotalCache()  # list totals, proven current per query (core/totals.py)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     # signed-in people, by a digest of their token: as long as keys (a token's claims do not
     # change; a role-mapping write clears it on this worker)

@@ -3,6 +3,7 @@
 from app.changes.models import Change
 from app.core.db import Base
 from app.core.idempotency import IdempotencyKey
+from app.core.totals import DataVersion
 from app.directory.models import Contact, Organization
 from app.governance.models import Body, Membership, Plan, PlanPartner
 from app.keys.models import ApiKey
@@ -17,6 +18,7 @@ __all__ = [
     "Body",
     "Change",
     "Contact",
+    "DataVersion",
     "Decision",
     "IdempotencyKey",
     "Meeting",

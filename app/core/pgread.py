@@ -35,8 +35,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
-from app.core.errors import ProblemError
+from app.core.errors import RETRY_AFTER_SECONDS, ProblemError
 
+APPLICATION_NAME = "samstyre-reads"
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
@@ -86,11 +87,12 @@ class StatementCache:
 
 
 def _unavailable() -> ProblemError:
+    # the same answer as every other database outage (core/errors.py unavailable_response)
     return ProblemError(
-        "The database is not reachable; try again shortly.",
+        "The database is not available.",
         status=503,
-        slug="database-unavailable",
-        headers={"Retry-After": "5"},
+        slug="unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -117,6 +119,8 @@ class HeldConnections:
             "password": parsed.password,
             "database": parsed.database,
             "timeout": connect_timeout,
+            # told apart in pg_stat_activity from the pool of the writes
+            "server_settings": {"application_name": APPLICATION_NAME},
             **{k: v for k, v in parsed.query.items() if isinstance(v, str)},
         }
         self.size = size

@@ -16,6 +16,7 @@ from app.core.fields import Fields
 from app.core.pagination import PageParams
 from app.core.pgread import HeldConnections
 from app.core.security import Principal
+from app.core.totals import TotalCache
 from app.core.writes import delete_or_conflict
 from app.directory import reads, repository, text
 from app.directory.models import Contact, Organization
@@ -198,6 +199,7 @@ async def list_page(
 async def list_json(
     session: AsyncSession,
     held: HeldConnections | None,
+    totals: TotalCache,
     principal: Principal,
     filters: ContactFilters,
     params: PageParams,
@@ -209,7 +211,7 @@ async def list_json(
     shape = repository.contact_shape(principal, filters)
     values = repository.contact_values(principal, filters, local_today())
     return await reads.page(
-        session, held, principal, shape, values, params, fields, SEARCH_SORT_MAX
+        session, held, totals, principal, shape, values, params, fields, SEARCH_SORT_MAX
     )
 
 

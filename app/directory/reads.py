@@ -29,6 +29,7 @@ from app.core.fields import Fields
 from app.core.pagination import PageParams
 from app.core.pgread import HeldConnections, StatementCache, run
 from app.core.security import Principal
+from app.core.totals import DIRECTORY, TotalCache, counted_or_known, filter_key
 from app.directory import repository, text
 from app.directory.models import Contact, Organization
 from app.directory.repository import ContactShape
@@ -139,12 +140,12 @@ def _plain_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select
         .offset(bindparam("offset"))
         .subquery("page")
     )
-    # counted without the organization's join: an index-only scan of the contacts
-    total = select(func.count()).select_from(Contact).where(*conds).scalar_subquery()
+    # counted without the organization's join: an index-only scan of the contacts; only
+    # when the data changed since this worker last counted this filter (core/totals.py)
+    count = select(func.count()).select_from(Contact).where(*conds).scalar_subquery()
+    total, version = counted_or_known(DIRECTORY, count)
     order = (page.c.sort_family, page.c.sort_given, page.c.id)
-    return select(
-        _rendered(page, order, shape, restricted, fields).label("items"), total.label("total")
-    )
+    return select(_rendered(page, order, shape, restricted, fields).label("items"), total, version)
 
 
 def _search_page(shape: ContactShape, restricted: bool, fields: Fields, cap: int) -> Select[Any]:
@@ -244,6 +245,7 @@ async def contact(
 async def page(
     session: AsyncSession,
     held: HeldConnections | None,
+    totals: TotalCache,
     principal: Principal,
     shape: ContactShape,
     values: dict[str, Any],
@@ -264,7 +266,10 @@ async def page(
             values["wanted"] = params.offset + params.limit
             row = (await run(session, held, compiled, values))[0]
     else:
-        row = (await run(session, held, _PLAIN.get((shape, restricted, fields)), values))[0]
+        key = filter_key(shape, values)
+        compiled = _PLAIN.get((shape, restricted, fields))
+        row = (await run(session, held, compiled, {**values, **totals.known(key)}))[0]
+        totals.remember(key, row["version"], row["total"])
     items: str | None = row["items"]
     # an empty page aggregates to NULL (no rows), not "[]"
     return (items[1:-1].encode() if items else b""), int(row["total"])

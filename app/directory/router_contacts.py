@@ -277,7 +277,7 @@ async def list_contacts(
     state = request.app.state
     if state.json_reads:
         body, total = await contacts.list_json(
-            session, state.held_reads, key, filters, page, fields
+            session, state.held_reads, state.totals, key, filters, page, fields
         )
         return json_page_response(request, body, total, page)
     items, total = await contacts.list_page(session, key, filters, page)
