@@ -180,7 +180,7 @@ class HeldConnections:
 
 
 async def run(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     compiled: Compiled,
     values: Mapping[str, Any],
@@ -192,6 +192,7 @@ async def run(
         async with held.connection() as conn:
             rows: list[asyncpg.Record] = await conn.fetch(compiled.sql, *args)
             return rows
+    assert session is not None, "no held connections: the session's own connection"
     connection = await session.connection()
     sync = connection.sync_connection
     assert sync is not None

@@ -14,14 +14,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, read_intent
 from app.core.errors import Forbidden, Unauthorized
 from app.core.oidc import OidcVerifier, looks_like_jwt
 from app.core.query import raise_pending
@@ -192,7 +192,20 @@ async def _authenticate_token(request: Request, raw: str) -> Principal:
     return principal
 
 
-async def _authenticate(request: Request, session: AsyncSession, raw: str | None) -> Principal:
+async def _lookup(request: Request, session: AsyncSession | None, digest: str) -> Any:
+    """The key row for `digest`, in `session` or (a route without one) a short session of
+    its own: a route that finds its key in the cache then opens no session at all."""
+    if session is not None:
+        return (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
+    factory: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    with read_intent():  # SQLite: never BEGIN IMMEDIATE behind the request's own writer
+        async with factory() as own:
+            return (await own.execute(_KEY_BY_HASH, {"digest": digest})).first()
+
+
+async def _authenticate(
+    request: Request, session: AsyncSession | None, raw: str | None
+) -> Principal:
     if not raw:
         raise Unauthorized
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
@@ -205,7 +218,7 @@ async def _authenticate(request: Request, session: AsyncSession, raw: str | None
         request.state.principal = cached  # the access log names the key
         raise_pending(request)
         return cached
-    key = (await session.execute(_KEY_BY_HASH, {"digest": digest})).first()
+    key = await _lookup(request, session, digest)
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise Unauthorized
     principal = Principal(
@@ -229,13 +242,11 @@ async def authenticate(request: Request, session: AsyncSession, raw: str | None)
 
 async def authenticated(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller of a JSON endpoint; a calendar key is refused (403)."""
-    principal = await _authenticate(
-        request, session, credentials.credentials if credentials else None
-    )
+    """The caller of a JSON endpoint; a calendar key is refused (403). Takes no session: a
+    key found in the cache costs no database work, a miss looks it up in a short session."""
+    principal = await _authenticate(request, None, credentials.credentials if credentials else None)
     if principal.role is Role.calendar:
         raise Forbidden("A calendar key opens only the .ics feeds.")
     return principal

@@ -135,7 +135,7 @@ async def read_by_id(
 
 
 async def read_json(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     principal: Principal,
     contact_id: uuid.UUID,
@@ -197,7 +197,7 @@ async def list_page(
 
 
 async def list_json(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     totals: TotalCache,
     principal: Principal,

@@ -224,7 +224,7 @@ _BROAD = StatementCache(_broad_page)
 
 
 async def contact(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     principal: Principal,
     contact_id: uuid.UUID,
@@ -243,7 +243,7 @@ async def contact(
 
 
 async def page(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     totals: TotalCache,
     principal: Principal,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, read_session, session_unless_held
 from app.core.errors import (
     ITEM_READ_ERRORS,
     READ_ERRORS,
@@ -262,7 +262,6 @@ def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
 )
 async def list_contacts(
     request: Request,
-    session: SessionDep,
     key: PublicKey,
     page: PageDep,
     filters: FiltersDep,
@@ -276,11 +275,13 @@ async def list_contacts(
     filters = _with_since(filters, page.modified_since)
     state = request.app.state
     if state.json_reads:
-        body, total = await contacts.list_json(
-            session, state.held_reads, state.totals, key, filters, page, fields
-        )
+        async with session_unless_held(request, state.held_reads) as session:
+            body, total = await contacts.list_json(
+                session, state.held_reads, state.totals, key, filters, page, fields
+            )
         return json_page_response(request, body, total, page)
-    items, total = await contacts.list_page(session, key, filters, page)
+    async with read_session(request) as read:
+        items, total = await contacts.list_page(read, key, filters, page)
     return page_response(request, items, total, page, fields)
 
 
@@ -312,7 +313,6 @@ async def create_contact(
 )
 async def get_contact(
     request: Request,
-    session: SessionDep,
     key: PublicKey,
     contact_id: uuid.UUID,
     fields: Annotated[Fields, Depends(select_fields(ContactRead))],
@@ -320,11 +320,12 @@ async def get_contact(
     """One contact, with its current memberships in bodies of the key's plans."""
     state = request.app.state
     if state.json_reads:
-        body = await contacts.read_json(session, state.held_reads, key, contact_id, fields)
+        async with session_unless_held(request, state.held_reads) as session:
+            body = await contacts.read_json(session, state.held_reads, key, contact_id, fields)
         return json_resource_response(request, body)
-    return resource_response(
-        request, await contacts.read_by_id(session, key, contact_id), fields=fields
-    )
+    async with read_session(request) as read:
+        found = await contacts.read_by_id(read, key, contact_id)
+    return resource_response(request, found, fields=fields)
 
 
 @router.patch(

@@ -88,7 +88,7 @@ _PAGES = StatementCache(_page)
 
 
 async def page(
-    session: AsyncSession,
+    session: AsyncSession | None,
     held: HeldConnections | None,
     shape: MeetingShape,
     values: dict[str, Any],

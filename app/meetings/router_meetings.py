@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, read_session, session_unless_held
 from app.core.errors import (
     ITEM_READ_ERRORS,
     READ_ERRORS,
@@ -90,7 +90,6 @@ def written_response(
 
 async def _list(
     request: Request,
-    session: SessionDep,
     key: Principal,
     page: PageParams,
     *,
@@ -119,16 +118,18 @@ async def _list(
     values = repository.meeting_values(key, filters)
     state = request.app.state
     if state.json_reads:
-        items, total, found = await reads.page(
-            session, state.held_reads, shape, values, page, fields
-        )
+        async with session_unless_held(request, state.held_reads) as session:
+            items, total, found = await reads.page(
+                session, state.held_reads, shape, values, page, fields
+            )
         if body_route and not found:
             raise NotFound(f"No body with id {body_id}.")
         return json_page_response(request, items, total, page)
-    if body_route and body_id is not None:
-        await valid_body(body_id, session, key)
-    stmt = repository.meetings_query(shape)
-    rows, total = await repository.meetings_page(session, stmt, values, page)
+    async with read_session(request) as read:
+        if body_route and body_id is not None:
+            await valid_body(body_id, read, key)
+        stmt = repository.meetings_query(shape)
+        rows, total = await repository.meetings_page(read, stmt, values, page)
     return page_response(
         request, [MeetingRead.model_validate(m) for m in rows], total, page, fields
     )
@@ -152,7 +153,6 @@ ToQuery = Annotated[
 )
 async def list_meetings(
     request: Request,
-    session: SessionDep,
     key: ReaderKey,
     page: PageDep,
     fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
@@ -166,7 +166,6 @@ async def list_meetings(
     """List meetings by start time; filter by body, plan, mode, status and time."""
     return await _list(
         request,
-        session,
         key,
         page,
         body_id=body_id,
@@ -293,7 +292,6 @@ async def delete_meeting(
 )
 async def list_body_meetings(
     request: Request,
-    session: SessionDep,
     key: ReaderKey,
     body_id: uuid.UUID,
     page: PageDep,
@@ -306,7 +304,6 @@ async def list_body_meetings(
     """The body's meetings by start time."""
     return await _list(
         request,
-        session,
         key,
         page,
         body_id=body_id,
