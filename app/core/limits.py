@@ -26,6 +26,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -35,6 +36,13 @@ class BodySizeLimit:
                 if too_big:
                     await self._refuse(scope, receive, send)
                     return
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not chunked:
+            # the server reads at most Content-Length bytes, and without it and without
+            # chunking there is no body: nothing to count (most requests: a GET)
+            await self.app(scope, receive, send)
+            return
         received = 0
         exceeded = False
         started = False

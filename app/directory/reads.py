@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import jsonsql as js
@@ -38,22 +39,37 @@ from app.governance.models import Body, Membership
 _ERASED_NAME = js.const(json.dumps(text.ERASED_DISPLAY_NAME, ensure_ascii=False))
 
 
+_SEAT = js.obj(
+    [
+        ("body_id", js.uuid(Membership.body_id)),
+        ("body_name", js.string(Body.name)),
+        ("role", js.string(Membership.role)),
+    ]
+)
+
+
 def _seats(limited: bool) -> js.Json:
-    item = js.obj(
-        [
-            ("body_id", js.uuid(Membership.body_id)),
-            ("body_name", js.string(Body.name)),
-            ("role", js.string(Membership.role)),
-        ]
-    )
-    columns = [js.agg_array(item, *repository.SEAT_ORDER)]
+    """The contact's seats, a correlated subquery (one contact)."""
+    columns = [js.agg_array(_SEAT, *repository.SEAT_ORDER)]
     rows = repository.seats_of(columns, limited=limited, array=True)
-    return rows.where(True).scalar_subquery()  # type: ignore[arg-type]
+    return rows.scalar_subquery()
 
 
-def contact_json(public: bool, restricted: bool, limited: bool, fields: Fields) -> js.Json:
+def _page_seats(page: Any, limited: bool) -> Any:
+    """The seats of a page's contacts, one row per contact that has any: grouped once for
+    the page (measured: 0.6 of 2.6 ms as a correlated subquery per contact)."""
+    joined = func.string_agg(_SEAT, aggregate_order_by(js.const(","), *repository.SEAT_ORDER))
+    columns = [Membership.contact_id.label("contact_id"), joined.label("seats")]
+    rows = repository.seats_of(columns, limited=limited, array=True, of=select(page.c.id))
+    return rows.group_by(Membership.contact_id).subquery("seats")
+
+
+def contact_json(
+    public: bool, restricted: bool, limited: bool, fields: Fields, seats: Any = None
+) -> js.Json:
     """A contact (with `Organization` outer-joined) as `ContactRead`'s JSON for a caller
-    who is public / sees restricted values / is limited to plans; only `fields` if given."""
+    who is public / sees restricted values / is limited to plans; only `fields` if given.
+    `seats`: the page's `_page_seats`, outer-joined (else a subquery per contact)."""
     hidden = ("restricted", "partnership") if public else () if restricted else ("restricted",)
     erased = Contact.erased
     name = func.concat_ws(
@@ -104,9 +120,15 @@ def contact_json(public: bool, restricted: bool, limited: bool, fields: Fields) 
         ("notes", js.string(Contact.notes) if restricted else js.NULL),
         ("archived", js.boolean(Contact.archived)),
         ("erased", js.boolean(erased)),
-        ("memberships", js.const("[]") if public else _seats(limited)),
+        ("memberships", js.const("[]") if public else _memberships(limited, seats)),
     ]
     return js.obj([(key, value) for key, value in members if fields is None or key in fields])
+
+
+def _memberships(limited: bool, seats: Any) -> js.Json:
+    if seats is None:
+        return _seats(limited)
+    return func.coalesce(js.const("[") + seats.c.seats + js.const("]"), js.const("[]"))
 
 
 def _rendered(
@@ -117,14 +139,18 @@ def _rendered(
     fields: Fields,
 ) -> Any:
     """The page's contacts (ids in the subquery `page`) as one JSON text, in `order`."""
-    item = contact_json(shape.public, restricted, shape.limited, fields)
-    return (
+    shown = not shape.public and (fields is None or "memberships" in fields)
+    seats = _page_seats(page, shape.limited) if shown else None
+    item = contact_json(shape.public, restricted, shape.limited, fields, seats)
+    rows = (
         select(js.agg_array(item, *order))
         .select_from(page)
         .join(Contact, Contact.id == page.c.id)
         .outerjoin(Organization, Organization.id == Contact.organization_id)
-        .scalar_subquery()
     )
+    if seats is not None:
+        rows = rows.outerjoin(seats, seats.c.contact_id == Contact.id)
+    return rows.scalar_subquery()
 
 
 _ORDER = (Contact.sort_family, Contact.sort_given, Contact.id)
@@ -138,7 +164,7 @@ def _plain_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select
         .order_by(*_ORDER)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
-        .subquery("page")
+        .cte("page")
     )
     # counted without the organization's join: an index-only scan of the contacts; only
     # when the data changed since this worker last counted this filter (core/totals.py)
@@ -165,7 +191,7 @@ def _search_page(shape: ContactShape, restricted: bool, fields: Fields, cap: int
         .order_by(*order)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
-        .subquery("page")
+        .cte("page")
     )
     total = select(func.count()).select_from(matches).scalar_subquery()
     page_order = (page.c.rank, page.c.sort_family, page.c.sort_given, page.c.id)
@@ -200,7 +226,7 @@ def _broad_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select
         .order_by(*order)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
-        .subquery("page")
+        .cte("page")
     )
     total = select(func.count()).select_from(Contact).where(*conds).scalar_subquery()
     page_order = (page.c.rank, page.c.sort_family, page.c.sort_given, page.c.id)

@@ -295,14 +295,17 @@ SEAT_ORDER = (Body.name_folded, Body.id, Membership.role, Membership.id)
 """The order of a contact's seats: by body name."""
 
 
-def seats_of(columns: Sequence[Any], *, limited: bool, array: bool = False) -> Select[Any]:
-    """`columns` of the current seats of the outer query's contact (bind parameters `today`
-    and, when `limited`, `plans`), in `SEAT_ORDER`."""
+def seats_of(
+    columns: Sequence[Any], *, limited: bool, array: bool = False, of: Any = None
+) -> Select[Any]:
+    """`columns` of the current seats (bind parameters `today` and, when `limited`,
+    `plans`) of the outer query's contact, or of the contacts whose ids `of` selects."""
+    contact = Membership.contact_id == Contact.id if of is None else Membership.contact_id.in_(of)
     seats = (
         select(*columns)
         .select_from(Membership)
         .join(Body, Body.id == Membership.body_id)
-        .where(Membership.contact_id == Contact.id, _current())
+        .where(contact, _current())
     )
     return seats.where(in_plans(Body.plan_id, array=array)) if limited else seats
 
