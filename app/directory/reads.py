@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,26 +96,8 @@ def contact_json(
         ("department", js.string(Contact.department)),
         ("organization_id", js.uuid(Contact.organization_id)),
         ("organization", org),
-        (
-            "emails",
-            js.object_array(
-                "contacts.emails",
-                ("address", "label", "visibility"),
-                hide="visibility",
-                hide_values=hidden,
-                hide_default="partnership",
-            ),
-        ),
-        (
-            "phones",
-            js.object_array(
-                "contacts.phones",
-                ("number", "label", "visibility"),
-                hide="visibility",
-                hide_values=hidden,
-                hide_default="partnership",
-            ),
-        ),
+        ("emails", _details("contacts.emails", "address", hidden)),
+        ("phones", _details("contacts.phones", "number", hidden)),
         ("responsibilities", js.stored("contacts.responsibilities")),
         ("notes", js.string(Contact.notes) if restricted else js.NULL),
         ("archived", js.boolean(Contact.archived)),
@@ -123,6 +105,14 @@ def contact_json(
         ("memberships", js.const("[]") if public else _memberships(limited, seats)),
     ]
     return js.obj([(key, value) for key, value in members if fields is None or key in fields])
+
+
+def _details(column_sql: str, value_key: str, hidden: tuple[str, ...]) -> js.Json:
+    """E-mails or phones the caller may see: entries of a visibility in `hidden` left out."""
+    keys = (value_key, "label", "visibility")
+    return js.object_array(
+        column_sql, keys, hide="visibility", hide_values=hidden, hide_default="partnership"
+    )
 
 
 def _memberships(limited: bool, seats: Any) -> js.Json:
@@ -202,24 +192,7 @@ def _search_page(shape: ContactShape, restricted: bool, fields: Fields, cap: int
 def _broad_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select[Any]:
     """`repository.broad_search_page` as one JSON row (see there why it is built so)."""
     conds = repository.contact_conditions(shape, array=True)
-    named = repository.name_prefix(Contact.search_name, shape.words)
-    rank = repository.relevance(Contact.search_name, shape.words)
-    wanted: Any = bindparam("wanted")
-    first = (
-        select(Contact.id, rank.label("rank"), Contact.sort_family, Contact.sort_given)
-        .where(*conds, named)
-        .order_by(rank, *_ORDER)
-        .limit(wanted)
-        .subquery("first")
-    )
-    rest = (
-        select(Contact.id, literal(2).label("rank"), Contact.sort_family, Contact.sort_given)
-        .where(*conds, ~named)
-        .order_by(*_ORDER)
-        .limit(wanted)
-        .subquery("rest")
-    )
-    matches = union_all(select(first), select(rest)).subquery("matches")
+    matches = repository.broad_matches(conds, shape.words, bindparam("wanted"))
     order = (matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
     page = (
         select(matches)

@@ -27,7 +27,7 @@ from app.migrate import alembic_config
 from tests.aio import ApiClient, DbSession
 from tests.databases import IN_CI, fresh_database, postgres_available
 from tests.directory.contacts_support import add_body, contact, plan_with_body, seat
-from tests.helpers import organization
+from tests.helpers import organization, same_both_ways
 
 ODD = 'Ærø "Q" \\ back/slash ✓ <&>'
 # stored before one-line fields were checked: written to the database directly
@@ -80,21 +80,6 @@ def _directory(admin: ApiClient, db: DbSession) -> dict[str, Any]:
         "org": org["id"],
         "ids": [c["id"] for c in (rich, plain, *smiths, archived, erased)],
     }
-
-
-def _same(app: FastAPI, client: ApiClient, url: str) -> None:
-    app.state.json_reads = True
-    fast = client.get(url)
-    app.state.json_reads = False
-    slow = client.get(url)
-    app.state.json_reads = True
-    assert fast.status_code == slow.status_code, (url, fast.text, slow.text)
-    if fast.status_code >= 400:  # problems differ by their request_id alone
-        assert {**fast.json(), "request_id": None} == {**slow.json(), "request_id": None}
-        return
-    assert fast.content == slow.content, url
-    for header in ("etag", "link", "content-type"):
-        assert fast.headers.get(header) == slow.headers.get(header), (url, header)
 
 
 def _urls(directory: dict[str, Any]) -> list[str]:
@@ -162,12 +147,12 @@ def test_postgresql_writes_what_pydantic_writes(
         for url in _urls(directory):
             if caller is callers[-1] and ("body_id" in url or "role=" in url):
                 continue  # 403 for a public key either way (tested in test_public_key)
-            _same(app, caller, url)
+            same_both_ways(app, caller, url)
     # a broad search (more matches than a search sorts on its own) takes the second query
     monkeypatch.setattr(contacts_service, "SEARCH_SORT_MAX", 2)
     for caller in callers:
         for url in ("?q=smith", "?q=smith&limit=2&offset=1", "?q=smith&offset=40", "?q=a"):
-            _same(app, caller, "/api/v1/contacts" + url)
+            same_both_ways(app, caller, "/api/v1/contacts" + url)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

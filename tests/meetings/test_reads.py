@@ -14,26 +14,12 @@ from fastapi import FastAPI
 
 from app.core.security import Role
 from tests.aio import ApiClient, DbSession
+from tests.helpers import same_both_ways
 from tests.meetings import factories as f
 
 ODD = 'Mødelokale "A" \\ 2/sal ✓ <&>'
 MULTILINE = 'Linje 1\nLinje 2\ttab \u0001 "ende"'
 ON_POSTGRESQL = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
-
-
-def _same(app: FastAPI, client: ApiClient, url: str) -> None:
-    app.state.json_reads = True
-    fast = client.get(url)
-    app.state.json_reads = False
-    slow = client.get(url)
-    app.state.json_reads = True
-    assert fast.status_code == slow.status_code, (url, fast.text, slow.text)
-    if fast.status_code >= 400:  # problems differ by their request_id alone
-        assert {**fast.json(), "request_id": None} == {**slow.json(), "request_id": None}
-        return
-    assert fast.content == slow.content, url
-    for header in ("link", "content-type", "etag"):
-        assert fast.headers.get(header) == slow.headers.get(header), (url, header)
 
 
 @ON_POSTGRESQL
@@ -85,4 +71,4 @@ def test_postgresql_writes_what_pydantic_writes(
     ]
     for caller in callers:
         for url in urls:
-            _same(app, caller, url)
+            same_both_ways(app, caller, url)
