@@ -164,6 +164,24 @@ def _plain_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select
     return select(_rendered(page, order, shape, restricted, fields).label("items"), total, version)
 
 
+def _ranked_page(
+    matches: Any, total: Any, shape: ContactShape, restricted: bool, fields: Fields
+) -> Select[Any]:
+    """The page of `matches` (id, rank, sort keys) by rank, then name, written as JSON, and
+    `total`: the one row of a search."""
+    order = (matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
+    page = (
+        select(matches)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .cte("page")
+    )
+    page_order = (page.c.rank, page.c.sort_family, page.c.sort_given, page.c.id)
+    items = _rendered(page, page_order, shape, restricted, fields)
+    return select(items.label("items"), total.label("total"))
+
+
 def _search_page(shape: ContactShape, restricted: bool, fields: Fields, cap: int) -> Select[Any]:
     """At most `cap` + 1 matches, ranked, counted and sorted on their own (found through the
     trigram index); `total` over `cap` means: take `_broad_page`."""
@@ -175,36 +193,16 @@ def _search_page(shape: ContactShape, restricted: bool, fields: Fields, cap: int
         .limit(cap + 1)
         .cte("matches")
     )
-    order = (matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
-    page = (
-        select(matches)
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .cte("page")
-    )
     total = select(func.count()).select_from(matches).scalar_subquery()
-    page_order = (page.c.rank, page.c.sort_family, page.c.sort_given, page.c.id)
-    items = _rendered(page, page_order, shape, restricted, fields)
-    return select(items.label("items"), total.label("total"))
+    return _ranked_page(matches, total, shape, restricted, fields)
 
 
 def _broad_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select[Any]:
     """`repository.broad_search_page` as one JSON row (see there why it is built so)."""
     conds = repository.contact_conditions(shape, array=True)
     matches = repository.broad_matches(conds, shape.words, bindparam("wanted"))
-    order = (matches.c.rank, matches.c.sort_family, matches.c.sort_given, matches.c.id)
-    page = (
-        select(matches)
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .cte("page")
-    )
     total = select(func.count()).select_from(Contact).where(*conds).scalar_subquery()
-    page_order = (page.c.rank, page.c.sort_family, page.c.sort_given, page.c.id)
-    items = _rendered(page, page_order, shape, restricted, fields)
-    return select(items.label("items"), total.label("total"))
+    return _ranked_page(matches, total, shape, restricted, fields)
 
 
 def _by_id(public: bool, restricted: bool, limited: bool, fields: Fields) -> Any:
