@@ -111,17 +111,12 @@ class HeldConnections:
     fails is dropped and the next reader opens a new one."""
 
     def __init__(self, url: str, size: int, *, connect_timeout: float = 5.0) -> None:
-        parsed = make_url(url)
-        self._connect_args = {
-            "host": parsed.host or "localhost",
-            "port": parsed.port or 5432,
-            "user": parsed.username,
-            "password": parsed.password,
-            "database": parsed.database,
+        # a libpq-style URL (query options such as sslmode pass through to asyncpg)
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._connect_args: dict[str, Any] = {
             "timeout": connect_timeout,
             # told apart in pg_stat_activity from the pool of the writes
             "server_settings": {"application_name": APPLICATION_NAME},
-            **{k: v for k, v in parsed.query.items() if isinstance(v, str)},
         }
         self.size = size
         self._idle: deque[asyncpg.Connection] = deque()
@@ -132,7 +127,7 @@ class HeldConnections:
     async def _connect(self) -> asyncpg.Connection:
         self._open += 1
         try:
-            return await asyncpg.connect(**self._connect_args)
+            return await asyncpg.connect(self._dsn, **self._connect_args)
         except BaseException:
             self._open -= 1
             self._wake()

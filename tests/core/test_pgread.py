@@ -123,7 +123,8 @@ def test_a_lost_connection_is_a_503_then_replaced(
 
 
 def test_held_connections_stay_within_their_number(database: Engine) -> None:
-    url = database.url.render_as_string(hide_password=False)
+    # the app's own URL form, with a libpq option that must reach the driver
+    url = database.url.render_as_string(hide_password=False) + "?sslmode=disable"
     held = HeldConnections(url, 2)
     sleep = compile_statement(text("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)"))
 
