@@ -146,7 +146,12 @@ class HeldConnections:
         while not self._idle and self._open >= self.size:
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
-            await waiter
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: the turn passes to the next reader
+                raise
         try:
             conn = self._idle.pop() if self._idle else await self._connect()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
