@@ -153,3 +153,26 @@ def test_an_unreachable_database_is_a_503() -> None:
         run(take())
     assert refused.value.status == 503
     assert held._open == 0  # the failed connect gave its place back
+
+
+def test_a_reader_cancelled_after_its_turn_passes_it_on(database: Engine) -> None:
+    url = database.url.render_as_string(hide_password=False)
+    held = HeldConnections(url, 1)
+
+    async def reader() -> str:
+        async with held.connection() as conn:
+            return str(await conn.fetchval("SELECT 'read'"))
+
+    async def scenario() -> str:
+        try:
+            taken = held.connection()
+            await taken.__aenter__()  # the one connection
+            woken, waiting = asyncio.create_task(reader()), asyncio.create_task(reader())
+            await asyncio.sleep(0.05)  # both wait, in this order
+            await taken.__aexit__(None, None, None)  # back: `woken` has its turn …
+            woken.cancel()  # … and is cancelled before it can take it
+            return await asyncio.wait_for(waiting, 5)
+        finally:
+            await held.close()
+
+    assert run(scenario()) == "read"
