@@ -6,7 +6,8 @@ into dicts, models and JSON in Python (that was a third of a page's CPU), and th
 does the per-row work on its own core. The text is the one `model_dump_json()` gives, so
 the ETag of a representation is the same whichever way it was made (If-Match after a GET
 works) and SQLite, which keeps the Python path, answers with the same bytes; the tests
-compare the two on every kind of record (`tests/core/test_jsonsql.py` and the domains').
+compare the two on every kind of record (`tests/directory/test_reads.py`,
+`tests/meetings/test_reads.py`).
 
 Each function returns a SQL expression of type text that is never NULL (JSON `null`
 instead):
@@ -93,8 +94,13 @@ def nullable(present: ColumnElement[bool], value: Json) -> Json:
 def agg_array(item: Json, *order_by: Any) -> Json:
     """The aggregate of a subquery's rows as one JSON array, in `order_by`; `[]` for none.
     Use as the only column of a correlated `select(...)` and take its `scalar_subquery()`."""
-    joined = func.string_agg(item, aggregate_order_by(const(","), *order_by))
-    return func.coalesce(const("[") + joined + const("]"), const("[]"))
+    return func.coalesce(const("[") + joined(item, *order_by) + const("]"), const("[]"))
+
+
+def joined(item: Json, *order_by: Any) -> Json:
+    """The aggregate of rows' JSON joined by commas, in `order_by`: an array's inside (SQL
+    NULL for no rows), for rows grouped per outer record."""
+    return func.string_agg(item, aggregate_order_by(const(","), *order_by))
 
 
 def stored(column_sql: str) -> Json:

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import jsonsql as js
@@ -58,8 +57,8 @@ def _seats(limited: bool) -> js.Json:
 def _page_seats(page: Any, limited: bool) -> Any:
     """The seats of a page's contacts, one row per contact that has any: grouped once for
     the page (measured: 0.6 of 2.6 ms as a correlated subquery per contact)."""
-    joined = func.string_agg(_SEAT, aggregate_order_by(js.const(","), *repository.SEAT_ORDER))
-    columns = [Membership.contact_id.label("contact_id"), joined.label("seats")]
+    seats = js.joined(_SEAT, *repository.SEAT_ORDER)
+    columns = [Membership.contact_id.label("contact_id"), seats.label("seats")]
     rows = repository.seats_of(columns, limited=limited, array=True, of=select(page.c.id))
     return rows.group_by(Membership.contact_id).subquery("seats")
 
