@@ -12,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.errors import RETRY_AFTER_SECONDS, unavailable_response
+from app.core.planned import PlannedRoute
 from app.migrate import head_revisions
 
 log = logging.getLogger("samstyre")
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=PlannedRoute)
 
 
 class Health(BaseModel):

@@ -13,9 +13,10 @@ from app.core.db import SessionDep
 from app.core.errors import READ_ERRORS, Unprocessable, responses
 from app.core.fields import Fields, page_model, select_fields
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import ReaderKey
 
-router = APIRouter(prefix="/api/v1", tags=["changes"])
+router = APIRouter(prefix="/api/v1", tags=["changes"], route_class=PlannedRoute)
 
 # What the change log records (each domain's RESOURCE); a new kind of resource adds its name
 RESOURCES = (

@@ -22,6 +22,7 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, json_resource_response, resource_response
 from app.core.pagination import PageDep, json_page_response, page_response
+from app.core.planned import PlannedRoute
 from app.core.schemas import QueryDatetime
 from app.core.security import AdminKey, EditorKey, PublicKey
 from app.directory import contacts, exports, repository
@@ -38,7 +39,7 @@ from app.directory.schemas import (
 )
 from app.governance.enums import MemberRole
 
-router = APIRouter(prefix="/api/v1", tags=["contacts"])
+router = APIRouter(prefix="/api/v1", tags=["contacts"], route_class=PlannedRoute)
 
 
 class VCardResponse(Response):

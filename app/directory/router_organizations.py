@@ -16,6 +16,7 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, PublicKey
 from app.directory import organizations, repository
 from app.directory.models import Organization
@@ -28,7 +29,7 @@ from app.directory.schemas import (
     SearchQuery,
 )
 
-router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"], route_class=PlannedRoute)
 
 
 async def valid_organization(org_id: uuid.UUID, session: SessionDep) -> Organization:

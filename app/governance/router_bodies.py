@@ -10,6 +10,7 @@ from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, respons
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, etag_of, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, ReaderKey
 from app.governance import bodies, memberships, repository
 from app.governance.dependencies import BodyDep, BodyEditDep
@@ -27,7 +28,7 @@ from app.governance.schemas import (
 from app.meetings import meetings
 from app.meetings.router_meetings import DryRun, changes_read
 
-router = APIRouter(prefix="/api/v1/bodies", tags=["bodies"])
+router = APIRouter(prefix="/api/v1/bodies", tags=["bodies"], route_class=PlannedRoute)
 
 
 def _location(body: Body) -> str:

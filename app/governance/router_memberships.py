@@ -8,12 +8,13 @@ from app.core.db import SessionDep
 from app.core.errors import ITEM_READ_ERRORS, WRITE_ERRORS, responses
 from app.core.fields import Fields, read_model, select_fields
 from app.core.http import check_if_match, resource_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, ReaderKey
 from app.governance import memberships
 from app.governance.dependencies import MembershipDep, MembershipEditDep
 from app.governance.schemas import MembershipRead, MembershipUpdate
 
-router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
+router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"], route_class=PlannedRoute)
 
 
 @router.get(

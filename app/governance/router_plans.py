@@ -10,6 +10,7 @@ from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, respons
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, ReaderKey
 from app.governance import check, check_texts, plans, repository, structure
 from app.governance.dependencies import PlanDep, PlanEditDep
@@ -23,7 +24,7 @@ from app.governance.schemas import (
     PlanUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"], route_class=PlannedRoute)
 
 
 def _location(plan: Plan) -> str:

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.core.errors import responses
 from app.core.fields import Fields, read_model, select_fields
 from app.core.http import resource_response
+from app.core.planned import PlannedRoute
 from app.core.security import PublicKey
 from app.governance import vocabularies as vocab
 from app.governance.schemas import FundingRoundTerms, Term, Vocabularies
 
-router = APIRouter(prefix="/api/v1", tags=["vocabularies"])
+router = APIRouter(prefix="/api/v1", tags=["vocabularies"], route_class=PlannedRoute)
 
 
 def _terms(labels: dict[str, vocab.Label]) -> list[Term]:

@@ -17,12 +17,13 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import AdminKey
 from app.keys import service
 from app.keys.models import ApiKey
 from app.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
-router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"], route_class=PlannedRoute)
 
 
 async def valid_key(key_id: uuid.UUID, session: SessionDep, admin: AdminKey) -> ApiKey:

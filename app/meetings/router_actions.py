@@ -11,6 +11,7 @@ from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFoun
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, PageParams, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.directory.router_contacts import ContactDep
 from app.governance.access import ensure_plan_visible
@@ -22,7 +23,7 @@ from app.meetings.enums import ActionStatus
 from app.meetings.models import Action
 from app.meetings.schemas import ActionCreate, ActionRead, ActionUpdate
 
-router = APIRouter(prefix="/api/v1", tags=["actions"])
+router = APIRouter(prefix="/api/v1", tags=["actions"], route_class=PlannedRoute)
 
 
 @dataclass

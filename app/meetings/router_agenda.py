@@ -11,6 +11,7 @@ from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFoun
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, Principal, PublicKey
 from app.meetings import agenda, drafts, minutes, repository
 from app.meetings.dependencies import ItemDep, MeetingDep
@@ -23,7 +24,7 @@ from app.meetings.schemas import (
     AgendaOrder,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["agenda"])
+router = APIRouter(prefix="/api/v1", tags=["agenda"], route_class=PlannedRoute)
 
 
 def _location(item: AgendaItem) -> str:

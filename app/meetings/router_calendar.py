@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import SessionDep
 from app.core.errors import responses
 from app.core.http import etag_of, not_modified
+from app.core.planned import PlannedRoute
 from app.core.security import Principal
 from app.meetings import calendar, repository
 from app.meetings.dependencies import FeedBodyDep, FeedMeetingDep, FeedPlanDep, FeedPrincipal
 from app.meetings.router_meetings import FromQuery, ToQuery
 
-router = APIRouter(prefix="/api/v1", tags=["calendars"])
+router = APIRouter(prefix="/api/v1", tags=["calendars"], route_class=PlannedRoute)
 
 ICS = "text/calendar; charset=utf-8"
 FEED_CACHE_CONTROL = "private, no-cache"

@@ -10,13 +10,14 @@ from app.core.errors import ITEM_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, NotFoun
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import EditorKey, PublicKey
 from app.meetings import decisions, repository
 from app.meetings.dependencies import DecisionDep
 from app.meetings.enums import DecisionImpact, DecisionStatus
 from app.meetings.schemas import DecisionCreate, DecisionRead, DecisionUpdate
 
-router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"])
+router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"], route_class=PlannedRoute)
 
 
 @router.get(

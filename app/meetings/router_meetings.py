@@ -17,6 +17,7 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, etag_of, resource_response
 from app.core.pagination import PageDep, PageParams, json_page_response, page_response
+from app.core.planned import PlannedRoute
 from app.core.schemas import Instant
 from app.core.security import EditorKey, Principal, ReaderKey
 from app.meetings import meetings, reads, repository, rotation, series
@@ -39,7 +40,7 @@ from app.meetings.schemas import (
     SeriesCreated,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["meetings"])
+router = APIRouter(prefix="/api/v1", tags=["meetings"], route_class=PlannedRoute)
 
 DryRun = Annotated[
     bool,

@@ -21,6 +21,7 @@ from app.core.errors import (
 from app.core.fields import Fields, page_model, read_model, select_fields
 from app.core.http import check_if_match, resource_response
 from app.core.pagination import PageDep, fetch_page, page_response
+from app.core.planned import PlannedRoute
 from app.core.security import AdminKey, Principal, authenticate, authenticated, bearer
 from app.meetings.router_calendar import FEED_ERRORS, ICS_RESPONSE, feed_response
 from app.meetings.router_meetings import FromQuery, ToQuery
@@ -36,9 +37,11 @@ from app.people.schemas import (
     UserUpdate,
 )
 
-mappings_router = APIRouter(prefix="/api/v1/role-mappings", tags=["role-mappings"])
-users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
-me_router = APIRouter(prefix="/api/v1/me", tags=["me"])
+mappings_router = APIRouter(
+    prefix="/api/v1/role-mappings", tags=["role-mappings"], route_class=PlannedRoute
+)
+users_router = APIRouter(prefix="/api/v1/users", tags=["users"], route_class=PlannedRoute)
+me_router = APIRouter(prefix="/api/v1/me", tags=["me"], route_class=PlannedRoute)
 
 Caller = Annotated[Principal, Depends(authenticated)]
 
