@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import jsonsql as js
@@ -145,13 +145,18 @@ def _rendered(
 _ORDER = (Contact.sort_family, Contact.sort_given, Contact.id)
 
 
-def _plain_page(shape: ContactShape, restricted: bool, fields: Fields) -> Select[Any]:
+def _plain_page(shape: ContactShape, restricted: bool, fields: Fields, limit: int) -> Select[Any]:
     conds = repository.contact_conditions(shape, array=True)
+    # The page size is written into the SQL, not sent as a parameter: with `LIMIT $n`
+    # PostgreSQL's generic plan guesses a tenth of the table and hash-joins all contacts
+    # (8 ms at 10k), so it planned this statement anew on every run; with `LIMIT 50` it
+    # keeps one plan (measured at 10k contacts: 0.97 → 0.54 ms a page). A statement per
+    # page size: 1–200, and clients use one or two.
     page = (
         select(Contact.id, Contact.sort_family, Contact.sort_given)
         .where(*conds)
         .order_by(*_ORDER)
-        .limit(bindparam("limit"))
+        .limit(literal_column(str(int(limit)), Integer))
         .offset(bindparam("offset"))
         .cte("page")
     )
@@ -263,7 +268,7 @@ async def page(
             row = (await run(session, held, compiled, values))[0]
     else:
         key = filter_key(shape, values)
-        compiled = _PLAIN.get((shape, restricted, fields))
+        compiled = _PLAIN.get((shape, restricted, fields, params.limit))
         row = (await run(session, held, compiled, {**values, **totals.known(key)}))[0]
         totals.remember(key, row["version"], row["total"])
     items: str | None = row["items"]
