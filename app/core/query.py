@@ -32,7 +32,7 @@ _OPEN_PREFIXES = ("/health/",)
 
 async def refuse_unknown_query(request: Request) -> None:
     """422 naming the query parameters the route does not declare (after authentication)."""
-    if not request.url.query:
+    if not request.scope.get("query_string"):  # not `request.url`: it parses the whole URL
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):

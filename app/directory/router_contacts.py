@@ -149,7 +149,108 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-# ---- exports (before /contacts/{contact_id}) ---------------------------------------------
+def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
+    if modified_since is None:
+        return filters
+    return dataclasses.replace(filters, modified_since=modified_since)
+
+
+# ---- routes, most read first --------------------------------------------------------------
+# FastAPI tries a router's routes in order, each twice for the route it picks (0.165), so the
+# list and the single contact come first (measured: 20 % of a contact GET's instructions).
+# Order matters only where paths overlap: the .vcf routes before /contacts/{contact_id}, so
+# that `{contact_id}` never captures `{id}.vcf`.
+
+
+@router.get(
+    "/contacts",
+    operation_id="list_contacts",
+    response_model=page_model(ContactRead),
+    responses=responses(*READ_ERRORS),
+)
+async def list_contacts(
+    request: Request,
+    key: PublicKey,
+    page: PageDep,
+    filters: FiltersDep,
+    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
+) -> Response:
+    """The directory, by family name, given name; archived contacts only on request.
+
+    Each contact carries its current memberships (of the key's plans). A page takes the
+    same few queries whatever its size.
+    """
+    filters = _with_since(filters, page.modified_since)
+    state = request.app.state
+    if state.json_reads:
+        async with session_unless_held(request, state.held_reads) as session:
+            body, total = await contacts.list_json(
+                session, state.held_reads, state.totals, key, filters, page, fields
+            )
+        return json_page_response(request, body, total, page)
+    async with read_session(request) as read:
+        items, total = await contacts.list_page(read, key, filters, page)
+    return page_response(request, items, total, page, fields)
+
+
+@router.get(
+    "/contacts/{contact_id}.vcf",
+    operation_id="export_contact_vcard",
+    response_class=VCardResponse,
+    responses={
+        **_export_responses(exports.VCARD_MEDIA_TYPE, "The contact as a vCard 4.0 (or 3.0)."),
+        **responses(400, 401, 403, 404, 422),
+    },
+)
+async def export_contact_vcard(
+    key: PublicKey, contact: ContactDep, version: VersionQuery = VCardVersion.v4
+) -> VCardResponse:
+    """One contact as a vCard (restricted values only for editors and admins)."""
+    contacts.ensure_visible(key, contact)
+    card = exports.vcard(contacts.present(contact, key), version)
+    return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))
+
+
+@router.api_route(
+    "/contacts/{contact_id}.vcf",
+    methods=["POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def contact_vcard_other_methods() -> Response:
+    """405 for writes to a vCard: otherwise `/contacts/{contact_id}` would take the path and
+    answer 422 for an id ending in `.vcf`."""
+    raise ProblemError(
+        "The vCard export only answers GET.",
+        status=405,
+        slug="method-not-allowed",
+        headers={"Allow": "GET, HEAD"},
+    )
+
+
+@router.get(
+    "/contacts/{contact_id}",
+    operation_id="get_contact",
+    response_model=read_model(ContactRead),
+    responses=responses(*ITEM_READ_ERRORS),
+)
+async def get_contact(
+    request: Request,
+    key: PublicKey,
+    contact_id: uuid.UUID,
+    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
+) -> Response:
+    """One contact, with its current memberships in bodies of the key's plans."""
+    state = request.app.state
+    if state.json_reads:
+        async with session_unless_held(request, state.held_reads) as session:
+            body = await contacts.read_json(session, state.held_reads, key, contact_id, fields)
+        return json_resource_response(request, body)
+    async with read_session(request) as read:
+        found = await contacts.read_by_id(read, key, contact_id)
+    return resource_response(request, found, fields=fields)
+
+
+# ---- exports and writes -------------------------------------------------------------------
 
 
 @router.get(
@@ -212,80 +313,6 @@ async def export_contacts_csv(
     return CsvResponse(document, headers=headers)
 
 
-@router.get(
-    "/contacts/{contact_id}.vcf",
-    operation_id="export_contact_vcard",
-    response_class=VCardResponse,
-    responses={
-        **_export_responses(exports.VCARD_MEDIA_TYPE, "The contact as a vCard 4.0 (or 3.0)."),
-        **responses(400, 401, 403, 404, 422),
-    },
-)
-async def export_contact_vcard(
-    key: PublicKey, contact: ContactDep, version: VersionQuery = VCardVersion.v4
-) -> VCardResponse:
-    """One contact as a vCard (restricted values only for editors and admins)."""
-    contacts.ensure_visible(key, contact)
-    card = exports.vcard(contacts.present(contact, key), version)
-    return VCardResponse(card, headers=_attachment(f"contact-{contact.id}.vcf"))
-
-
-@router.api_route(
-    "/contacts/{contact_id}.vcf",
-    methods=["POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-)
-async def contact_vcard_other_methods() -> Response:
-    """405 for writes to a vCard: otherwise `/contacts/{contact_id}` would take the path and
-    answer 422 for an id ending in `.vcf`."""
-    raise ProblemError(
-        "The vCard export only answers GET.",
-        status=405,
-        slug="method-not-allowed",
-        headers={"Allow": "GET, HEAD"},
-    )
-
-
-def _with_since(filters: ContactFilters, modified_since: Any) -> ContactFilters:
-    if modified_since is None:
-        return filters
-    return dataclasses.replace(filters, modified_since=modified_since)
-
-
-# ---- the list and single contacts --------------------------------------------------------
-
-
-@router.get(
-    "/contacts",
-    operation_id="list_contacts",
-    response_model=page_model(ContactRead),
-    responses=responses(*READ_ERRORS),
-)
-async def list_contacts(
-    request: Request,
-    key: PublicKey,
-    page: PageDep,
-    filters: FiltersDep,
-    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
-) -> Response:
-    """The directory, by family name, given name; archived contacts only on request.
-
-    Each contact carries its current memberships (of the key's plans). A page takes the
-    same few queries whatever its size.
-    """
-    filters = _with_since(filters, page.modified_since)
-    state = request.app.state
-    if state.json_reads:
-        async with session_unless_held(request, state.held_reads) as session:
-            body, total = await contacts.list_json(
-                session, state.held_reads, state.totals, key, filters, page, fields
-            )
-        return json_page_response(request, body, total, page)
-    async with read_session(request) as read:
-        items, total = await contacts.list_page(read, key, filters, page)
-    return page_response(request, items, total, page, fields)
-
-
 @router.post(
     "/contacts",
     operation_id="create_contact",
@@ -304,29 +331,6 @@ async def create_contact(
         status_code=201,
         location=_location(contact),
     )
-
-
-@router.get(
-    "/contacts/{contact_id}",
-    operation_id="get_contact",
-    response_model=read_model(ContactRead),
-    responses=responses(*ITEM_READ_ERRORS),
-)
-async def get_contact(
-    request: Request,
-    key: PublicKey,
-    contact_id: uuid.UUID,
-    fields: Annotated[Fields, Depends(select_fields(ContactRead))],
-) -> Response:
-    """One contact, with its current memberships in bodies of the key's plans."""
-    state = request.app.state
-    if state.json_reads:
-        async with session_unless_held(request, state.held_reads) as session:
-            body = await contacts.read_json(session, state.held_reads, key, contact_id, fields)
-        return json_resource_response(request, body)
-    async with read_session(request) as read:
-        found = await contacts.read_by_id(read, key, contact_id)
-    return resource_response(request, found, fields=fields)
 
 
 @router.patch(
