@@ -179,6 +179,39 @@ async def list_meetings(
     )
 
 
+@router.get(
+    "/bodies/{body_id}/meetings",
+    operation_id="list_body_meetings",
+    response_model=page_model(MeetingRead),
+    responses=responses(*READ_ERRORS, 404),
+)
+async def list_body_meetings(
+    request: Request,
+    key: ReaderKey,
+    body_id: uuid.UUID,
+    page: PageDep,
+    fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
+    mode: MeetingMode | None = None,
+    status: MeetingStatus | None = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Response:
+    """The body's meetings by start time."""
+    return await _list(
+        request,
+        key,
+        page,
+        body_id=body_id,
+        plan_id=None,
+        mode=mode,
+        status=status,
+        start=start,
+        end=end,
+        fields=fields,
+        body_route=True,
+    )
+
+
 @router.post(
     "/meetings",
     operation_id="create_meeting",
@@ -283,39 +316,6 @@ async def delete_meeting(
             return Response(preview.model_dump_json(), media_type="application/json")
     await meetings.delete(session, key, ctx.meeting, ctx.body)
     return Response(status_code=204)
-
-
-@router.get(
-    "/bodies/{body_id}/meetings",
-    operation_id="list_body_meetings",
-    response_model=page_model(MeetingRead),
-    responses=responses(*READ_ERRORS, 404),
-)
-async def list_body_meetings(
-    request: Request,
-    key: ReaderKey,
-    body_id: uuid.UUID,
-    page: PageDep,
-    fields: Annotated[Fields, Depends(select_fields(MeetingRead))],
-    mode: MeetingMode | None = None,
-    status: MeetingStatus | None = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
-) -> Response:
-    """The body's meetings by start time."""
-    return await _list(
-        request,
-        key,
-        page,
-        body_id=body_id,
-        plan_id=None,
-        mode=mode,
-        status=status,
-        start=start,
-        end=end,
-        fields=fields,
-        body_route=True,
-    )
 
 
 @router.get(
