@@ -153,6 +153,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         # client chooses; the API's paths have no trailing slash, so `/x/` is a plain 404.
         redirect_slashes=False,
         dependencies=[Depends(refuse_unknown_query)],
+        # Observability is the app's own (Prometheus metrics, JSON access lines with the
+        # request id: core/metrics.py, core/observability.py). FastAPI's OpenTelemetry hooks
+        # asked on every request whether a provider had been configured since (3 environment
+        # lookups a request; nothing here configures one).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.engine = app_engine
