@@ -7,6 +7,7 @@ first route on the path in a 405's `Allow`. `allowed_methods` asks every route (
 
 from typing import Any
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
@@ -56,3 +57,14 @@ def allowed_methods(scope: Scope) -> list[str]:
             allowed.append(method)
     # Only a mount gets here with nothing: StaticFiles serves GET and HEAD.
     return allowed or ["GET", "HEAD"]
+
+
+class NotVcard(StringConvertor):
+    """A path segment that does not end in `.vcf`: `/contacts/{contact_id:not_vcard}` never
+    captures `/contacts/{id}.vcf`, so the vCard routes need not come first (FastAPI tries
+    routes in order, and the first route of a router is matched the soonest)."""
+
+    regex = r"[^/]+(?<!\.vcf)"
+
+
+register_url_convertor("not_vcard", NotVcard())
