@@ -76,56 +76,60 @@ class _Param:
 
 
 @dataclass(frozen=True, slots=True)
-class _Node:
+class _Step:
+    """A dependency to call (the endpoint's arguments, for the last) with what it takes:
+    results of earlier steps, parameters' values, the request."""
+
     call: Callable[..., Awaitable[Any]]
-    name: str | None
     use_cache: bool
     cache_key: Any
-    subs: tuple["_Node", ...]
-    params: tuple[_Param, ...]
+    results: tuple[tuple[str, int], ...]  # argument name, index of the step
+    params: tuple[tuple[str, int], ...]  # argument name, index of the parameter
     request_names: tuple[str, ...]
+
+    def arguments(self, request: Request, read: list[Any], done: list[Any]) -> dict[str, Any]:
+        """The keyword arguments of this step's call."""
+        arguments = {name: done[index] for name, index in self.results}
+        for name, index in self.params:
+            arguments[name] = read[index]
+        for name in self.request_names:
+            arguments[name] = request
+        return arguments
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A route's dependencies, in FastAPI's order, ready to call."""
+    """A route's dependencies in the order FastAPI solves them (depth first, each
+    dependency's own dependencies before it), ready to call; then the endpoint's."""
 
-    root: _Node
-    params: tuple[_Param, ...]  # every node's, in the order the nodes are solved
+    steps: tuple[_Step, ...]
+    endpoint: _Step
+    params: tuple[_Param, ...]
 
-    def read(self, request: Request) -> dict[int, Any] | None:
-        """Every parameter's value by `id(param)`; None when any is invalid or missing."""
-        values: dict[int, Any] = {}
+    def read(self, request: Request) -> list[Any] | None:
+        """Every parameter's value, in order; None when any is invalid or missing."""
+        values: list[Any] = []
         for param in self.params:
             valid, value = param.value(request)
             if not valid:
                 return None
-            values[id(param)] = value
+            values.append(value)
         return values
 
-    async def solve(self, request: Request, read: dict[int, Any]) -> dict[str, Any]:
-        """The endpoint's arguments, calling each dependency as FastAPI would."""
-        return await _solve(self.root, request, read, {})
-
-
-async def _solve(
-    node: _Node, request: Request, read: dict[int, Any], cache: dict[Any, Any]
-) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for sub in node.subs:
-        arguments = await _solve(sub, request, read, cache)
-        if sub.use_cache and sub.cache_key in cache:
-            solved = cache[sub.cache_key]
-        else:
-            solved = await sub.call(**arguments)
-        if sub.name is not None:
-            values[sub.name] = solved
-        cache.setdefault(sub.cache_key, solved)
-    for param in node.params:
-        values[param.name] = read[id(param)]
-    for name in node.request_names:
-        values[name] = request
-    return values
+    async def solve(self, request: Request, read: list[Any]) -> dict[str, Any]:
+        """The endpoint's arguments, calling each dependency as FastAPI would: once per
+        request where it may be cached, at each use where not."""
+        done: list[Any] = []
+        cache: dict[Any, Any] = {}
+        for step in self.steps:
+            key = step.cache_key
+            if step.use_cache and key in cache:
+                solved = cache[key]
+            else:
+                solved = await step.call(**step.arguments(request, read, done))
+            cache.setdefault(key, solved)
+            done.append(solved)
+        return self.endpoint.arguments(request, read, done)
 
 
 class Unplannable(Exception):
@@ -156,7 +160,9 @@ def _param(field: ModelField, in_path: bool) -> _Param:
     )
 
 
-def _node(dependant: Dependant, params: list[_Param], *, root: bool = False) -> _Node:
+def _step(
+    dependant: Dependant, steps: list[_Step], params: list[_Param], *, root: bool = False
+) -> _Step:
     call = dependant.call
     if call is None:
         raise Unplannable("a dependency without a callable")
@@ -175,20 +181,24 @@ def _node(dependant: Dependant, params: list[_Param], *, root: bool = False) -> 
             raise Unplannable(f"dependency {dependant.name} yields")
         if not _is_coroutine_callable(call) or dependant.concurrency is not None:
             raise Unplannable(f"dependency {dependant.name} runs in a thread")
-    subs = tuple(_node(sub, params) for sub in dependant.dependencies)
-    own = tuple(
-        [_param(field, True) for field in dependant.path_params]
-        + [_param(field, False) for field in dependant.query_params]
-    )
-    params.extend(own)
+    results: list[tuple[str, int]] = []
+    for sub in dependant.dependencies:
+        steps.append(_step(sub, steps, params))
+        if sub.name is not None:
+            results.append((sub.name, len(steps) - 1))
+    own: list[tuple[str, int]] = []
+    for field, in_path in [(f, True) for f in dependant.path_params] + [
+        (f, False) for f in dependant.query_params
+    ]:
+        params.append(_param(field, in_path))
+        own.append((field.name, len(params) - 1))
     names = (dependant.request_param_name, dependant.http_connection_param_name)
-    return _Node(
+    return _Step(
         call=call,
-        name=dependant.name,
         use_cache=dependant.use_cache,
         cache_key=None if root else _get_cache_key(dependant=dependant),
-        subs=subs,
-        params=own,
+        results=tuple(results),
+        params=tuple(own),
         request_names=tuple(name for name in names if name),
     )
 
@@ -206,9 +216,10 @@ def plan(route: Any) -> Plan:
         raise Unplannable(f"the endpoint's annotations do not resolve: {unresolved}") from None
     if not (isinstance(returns, type) and issubclass(returns, Response)):
         raise Unplannable("the endpoint does not return a Response")
+    steps: list[_Step] = []
     params: list[_Param] = []
-    root = _node(route.dependant, params, root=True)
-    return Plan(root=root, params=tuple(params))
+    endpoint = _step(route.dependant, steps, params, root=True)
+    return Plan(steps=tuple(steps), endpoint=endpoint, params=tuple(params))
 
 
 def _effective(route: APIRoute) -> Any:

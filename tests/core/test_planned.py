@@ -94,7 +94,7 @@ def test_the_hottest_reads_are_planned_with_the_apps_dependencies(app: FastAPI) 
         # the app-wide refusal of unknown parameters is part of each plan
         route_plan = routes[operation].plan
         assert route_plan is not None
-        assert route_plan.root.subs[0].call is refuse_unknown_query, operation
+        assert route_plan.steps[0].call is refuse_unknown_query, operation
 
 
 def test_a_planned_read_is_not_solved_by_fastapi_and_an_invalid_one_is(
