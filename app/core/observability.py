@@ -59,9 +59,10 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 def route_template(scope: Scope) -> str:
-    """The path template of the route that served the request, e.g. `/api/v1/contacts/{id}`."""
+    """The path template of the route that served the request, as the contract names it:
+    `/api/v1/contacts/{contact_id}` (a path converter such as `:uuid` left out)."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) and path else UNMATCHED_ROUTE
 
 

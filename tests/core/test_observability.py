@@ -169,6 +169,16 @@ def test_one_access_line_per_request_with_the_route_template_and_the_key(
     assert fields["time"].endswith("+00:00")
 
 
+def test_the_route_template_is_the_contracts_without_path_converters(
+    app: FastAPI, reader: ApiClient, access_records: list[logging.LogRecord]
+) -> None:
+    missing = "00000000-0000-0000-0000-000000000000"
+    reader.get(f"/api/v1/contacts/{missing}")
+    reader.get(f"/api/v1/meetings/{missing}")
+    routes = [json.loads(_json_formatter().format(record))["route"] for record in access_records]
+    assert routes == ["/api/v1/contacts/{contact_id}", "/api/v1/meetings/{meeting_id}"]
+
+
 def test_no_secret_reaches_an_access_line(
     anon: ApiClient,
     make_key: Callable[..., str],
