@@ -45,7 +45,8 @@ from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette.requests import Request
 from starlette.responses import Response
 
-_IMMUTABLE = (type(None), bool, int, float, str, bytes, frozenset, tuple)
+# defaults FastAPI's deepcopy would return unchanged; any other default is copied per request
+_IMMUTABLE = (type(None), bool, int, float, str, bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +208,11 @@ def plan(route: Any) -> Plan:
     """The plan of `route` (as included), or `Unplannable` saying why FastAPI must solve it."""
     if route.body_field is not None:
         raise Unplannable("the route reads a body")
-    endpoint = route.dependant.call
-    if endpoint is None or not _is_coroutine_callable(endpoint):
+    call = route.dependant.call
+    if call is None or not _is_coroutine_callable(call):
         raise Unplannable("the endpoint is not async")
     try:
-        returns = get_type_hints(endpoint).get("return", signature(endpoint).return_annotation)
+        returns = get_type_hints(call).get("return", signature(call).return_annotation)
     except (NameError, TypeError) as unresolved:
         raise Unplannable(f"the endpoint's annotations do not resolve: {unresolved}") from None
     if not (isinstance(returns, type) and issubclass(returns, Response)):
